@@ -1,0 +1,56 @@
+/* gtask-sup-supervisor.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GTASK_SUP_INSIDE) && !defined(GTASK_SUP_COMPILATION)
+# error "Only <gtask-sup/gtask-sup.h> can be included directly."
+#endif
+
+#include "gtask-sup-types.h"
+
+G_BEGIN_DECLS
+
+#define GTASK_SUP_TYPE_SUPERVISOR (gtask_sup_supervisor_get_type ())
+
+GTASK_SUP_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (GtaskSupSupervisor, gtask_sup_supervisor, GTASK_SUP, SUPERVISOR, GObject)
+
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupSupervisor *gtask_sup_supervisor_new                 (gpointer             owner);
+GTASK_SUP_AVAILABLE_IN_1_0
+gpointer            gtask_sup_supervisor_dup_owner           (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+GMainContext       *gtask_sup_supervisor_get_main_context    (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_max_children    (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_max_children    (GtaskSupSupervisor  *self,
+                                                              guint                max_children);
+GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_max_concurrency (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_max_concurrency (GtaskSupSupervisor  *self,
+                                                              guint                max_concurrency);
+GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_n_running       (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_n_queued        (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_get_closed          (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+GListModel         *gtask_sup_supervisor_get_children        (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_start               (GtaskSupSupervisor  *self,
+                                                              GtaskSupTask        *task,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_supervisor_run_in_thread       (GtaskSupSupervisor  *self,
+                                                              GtaskSupThreadFunc   func,
+                                                              gpointer             user_data,
+                                                              GDestroyNotify       destroy,
+                                                              GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,128 @@
+/* gtask-sup-types.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GTASK_SUP_INSIDE) && !defined(GTASK_SUP_COMPILATION)
+# error "Only <gtask-sup/gtask-sup.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "gtask-sup-version-macros.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GtaskSupSupervisor GtaskSupSupervisor;
+typedef struct _GtaskSupTask       GtaskSupTask;
+
+/**
+ * GtaskSupTaskKind:
+ * @GTASK_SUP_TASK_KIND_THREAD: the work is a [callback@GtaskSup.ThreadFunc]
+ *   run on a worker thread
+ *
+ * What kind of work a [class@GtaskSup.Task] runs.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_TASK_KIND_THREAD,
+} GtaskSupTaskKind;
+
+/**
+ * GtaskSupTaskState:
+ * @GTASK_SUP_TASK_STATE_NEW: created, not started yet
+ * @GTASK_SUP_TASK_STATE_QUEUED: started, waiting for a free slot of the
+ *   supervisor's [property@GtaskSup.Supervisor:max-concurrency]
+ * @GTASK_SUP_TASK_STATE_RUNNING: running
+ * @GTASK_SUP_TASK_STATE_SUCCEEDED: completed with a value; the
+ *   [signal@GtaskSup.Supervisor::succeeded] signal was emitted
+ * @GTASK_SUP_TASK_STATE_FAILED: completed with an error, was cancelled,
+ *   killed, or returned without a result; the
+ *   [signal@GtaskSup.Supervisor::failed] signal was emitted (unless the
+ *   owner was finalized, see [class@GtaskSup.Supervisor])
+ * @GTASK_SUP_TASK_STATE_TIMED_OUT: its [property@GtaskSup.Task:timeout]
+ *   expired; the [signal@GtaskSup.Supervisor::timed-out] signal was emitted
+ *
+ * The life cycle of a [class@GtaskSup.Task]. The three last states are
+ * final; a task enters one of them on the owner context, right before its
+ * outcome signal is emitted.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_TASK_STATE_NEW,
+  GTASK_SUP_TASK_STATE_QUEUED,
+  GTASK_SUP_TASK_STATE_RUNNING,
+  GTASK_SUP_TASK_STATE_SUCCEEDED,
+  GTASK_SUP_TASK_STATE_FAILED,
+  GTASK_SUP_TASK_STATE_TIMED_OUT,
+} GtaskSupTaskState;
+
+/**
+ * GTASK_SUP_ERROR:
+ *
+ * The error domain of gtask-sup. Errors in this domain are from the
+ * [enum@GtaskSup.Error] enumeration.
+ *
+ * Since: 1.0
+ */
+#define GTASK_SUP_ERROR (gtask_sup_error_quark ())
+
+/**
+ * GtaskSupError:
+ * @GTASK_SUP_ERROR_FAILED: a generic error
+ * @GTASK_SUP_ERROR_MAX_CHILDREN: the supervisor already runs
+ *   [property@GtaskSup.Supervisor:max-children] tasks
+ * @GTASK_SUP_ERROR_CLOSED: the supervisor is closed: its owner was
+ *   finalized, or it was shut down
+ * @GTASK_SUP_ERROR_NO_RESULT: the task's function returned without
+ *   completing the task
+ * @GTASK_SUP_ERROR_KILLED: the task was stopped by force after its
+ *   shutdown grace period
+ *
+ * Errors of the `GTASK_SUP_ERROR` domain. Cancellation and timeouts use
+ * GIO's `G_IO_ERROR_CANCELLED` and `G_IO_ERROR_TIMED_OUT`.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_ERROR_FAILED,
+  GTASK_SUP_ERROR_MAX_CHILDREN,
+  GTASK_SUP_ERROR_CLOSED,
+  GTASK_SUP_ERROR_NO_RESULT,
+  GTASK_SUP_ERROR_KILLED,
+} GtaskSupError;
+
+GTASK_SUP_AVAILABLE_IN_1_0
+GQuark gtask_sup_error_quark (void);
+
+/**
+ * GtaskSupThreadFunc:
+ * @task: the task being run
+ * @cancellable: the task's cancellable; it is cancelled when the task is
+ *   cancelled, times out, is shut down or its owner is finalized
+ * @user_data: the data given with the function
+ *
+ * The work of a thread task. It runs on a worker thread and completes the
+ * task with one of the `gtask_sup_task_return_*()` functions, such as
+ * [method@GtaskSup.Task.return_int] or [method@GtaskSup.Task.return_error].
+ * A function that returns without doing so ends the task with
+ * %GTASK_SUP_ERROR_NO_RESULT.
+ *
+ * Blocking work should check @cancellable now and then and stop early when
+ * it is cancelled: a thread cannot be killed, and a result returned after
+ * the task was cancelled or timed out is freed and never reported.
+ *
+ * Since: 1.0
+ */
+typedef void (*GtaskSupThreadFunc) (GtaskSupTask *task,
+                                    GCancellable *cancellable,
+                                    gpointer      user_data);
+
+G_END_DECLS
