@@ -25,7 +25,5 @@ GSequenceIter    *gtask_sup_children_append (GtaskSupChildren *self,
 G_GNUC_INTERNAL
 void              gtask_sup_children_remove (GtaskSupChildren *self,
                                              GSequenceIter    *iter);
-G_GNUC_INTERNAL
-void              gtask_sup_children_clear  (GtaskSupChildren *self);
 
 G_END_DECLS

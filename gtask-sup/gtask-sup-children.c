@@ -101,16 +101,3 @@ gtask_sup_children_remove (GtaskSupChildren *self,
   g_sequence_remove (iter);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
 }
-
-void
-gtask_sup_children_clear (GtaskSupChildren *self)
-{
-  guint n_items = g_sequence_get_length (self->items);
-
-  if (n_items == 0)
-    return;
-
-  g_sequence_remove_range (g_sequence_get_begin_iter (self->items),
-                           g_sequence_get_end_iter (self->items));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, n_items, 0);
-}

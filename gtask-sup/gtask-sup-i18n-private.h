@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 G_GNUC_INTERNAL
 const char *_gtask_sup_gettext (const char *msgid) G_GNUC_FORMAT (1);
 
+G_GNUC_INTERNAL
+const char *_gtask_sup_ngettext (const char *msgid,
+                                 const char *msgid_plural,
+                                 gulong      n) G_GNUC_FORMAT (1);
+
 #define _(s)  _gtask_sup_gettext (s)
 #define N_(s) (s)
 

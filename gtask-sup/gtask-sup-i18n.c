@@ -9,8 +9,8 @@
 
 #include "gtask-sup-i18n-private.h"
 
-const char *
-_gtask_sup_gettext (const char *msgid)
+static void
+ensure_bound (void)
 {
   static gsize initialized;
 
@@ -20,6 +20,20 @@ _gtask_sup_gettext (const char *msgid)
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&initialized, 1);
     }
+}
 
+const char *
+_gtask_sup_gettext (const char *msgid)
+{
+  ensure_bound ();
   return g_dgettext (GETTEXT_PACKAGE, msgid);
+}
+
+const char *
+_gtask_sup_ngettext (const char *msgid,
+                     const char *msgid_plural,
+                     gulong      n)
+{
+  ensure_bound ();
+  return g_dngettext (GETTEXT_PACKAGE, msgid, msgid_plural, n);
 }

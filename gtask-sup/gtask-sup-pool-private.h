@@ -17,6 +17,6 @@ G_BEGIN_DECLS
 G_GNUC_INTERNAL
 void  gtask_sup_pool_push            (GtaskSupTask *task);
 G_GNUC_INTERNAL
-guint gtask_sup_pool_get_max_threads (void);
+gboolean gtask_sup_pool_is_worker    (void);
 
 G_END_DECLS

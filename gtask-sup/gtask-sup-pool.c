@@ -37,10 +37,13 @@ static struct {
   int          sleeping;      /* the monitor waits for a push; atomic */
 } pool;
 
+static GPrivate is_worker;
+
 static void
 pool_thread_func (gpointer data,
                   gpointer user_data)
 {
+  g_private_set (&is_worker, GINT_TO_POINTER (TRUE));
   g_atomic_int_add (&pool.n_waiting, -1);
   _gtask_sup_task_run (data);
   g_atomic_int_inc (&pool.n_finished);
@@ -142,16 +145,9 @@ gtask_sup_pool_push (GtaskSupTask *task)
   g_thread_pool_push (pool.pool, task, NULL);
 }
 
-guint
-gtask_sup_pool_get_max_threads (void)
+/* Whether the calling thread is one of the pool's workers. */
+gboolean
+gtask_sup_pool_is_worker (void)
 {
-  guint ret;
-
-  pool_init ();
-
-  g_mutex_lock (&pool.mutex);
-  ret = pool.max_threads;
-  g_mutex_unlock (&pool.mutex);
-
-  return ret;
+  return GPOINTER_TO_INT (g_private_get (&is_worker));
 }

@@ -9,19 +9,24 @@
 
 G_BEGIN_DECLS
 
-/* The part of a supervisor that its tasks share with worker threads. It is
- * the supervisor's dispatch GSource: reference counted, thread-safe to wake
- * (g_source_set_ready_time()), and it outlives the supervisor for as long as
- * a task still points to it. One source per supervisor carries every
- * outcome and every deadline: no GSource per task. */
+/* The part of a supervisor that its tasks share with worker threads:
+ * atomically reference counted, it outlives the supervisor for as long as a
+ * task points to it. It wakes the supervisor's dispatch source, one per
+ * supervisor for every outcome and every deadline (no GSource per task),
+ * with g_source_set_ready_time(), which is thread-safe.
+ *
+ * The source itself belongs to the supervisor alone and is released on the
+ * owner thread: a GSource must not outlive its GMainContext, and GLib locks
+ * the context again right after a source's finalize, so a source released
+ * by a worker could not be the one to drop the last reference to the
+ * context. The core keeps that reference instead (for wait()). */
 typedef struct _GtaskSupCore
 {
-  GSource             source;
-
   GMutex              mutex;
   GCond               cond;         /* broadcast when a task becomes final */
   guint               n_waiters;    /* threads blocked on cond */
 
+  GSource            *source;       /* the dispatch source, not a reference; NULL once dead */
   GtaskSupSupervisor *self;         /* not a reference; NULL once dead */
   GMainContext       *context;      /* the owner context (a reference) */
   GQueue              queue;        /* QUEUED tasks, FIFO, no reference */
@@ -31,6 +36,7 @@ typedef struct _GtaskSupCore
   GPtrArray          *heap;         /* armed deadlines, a binary min-heap */
   GPtrArray          *to_push;      /* RUNNING tasks not handed to the pool yet;
                                      * owner thread only */
+  GHashTable         *joiners;      /* task → GSList of its join_async() waiters */
   guint               n_running;
   guint               max_concurrency;
   guint               woken : 1;    /* ready time is 0: a dispatch is coming */
@@ -38,11 +44,14 @@ typedef struct _GtaskSupCore
 } GtaskSupCore;
 
 G_GNUC_INTERNAL
+GtaskSupCore *_gtask_sup_core_ref   (GtaskSupCore *core);
+G_GNUC_INTERNAL
+void          _gtask_sup_core_unref (GtaskSupCore *core);
+G_GNUC_INTERNAL
 gboolean _gtask_sup_core_decide_locked (GtaskSupCore   *core,
                                         GtaskSupTask   *task,
                                         guint           outcome,
-                                        GError         *error,
-                                        GCancellable  **to_cancel);
+                                        GError         *error);
 G_GNUC_INTERNAL
 void     _gtask_sup_core_arm_locked    (GtaskSupCore   *core,
                                         GtaskSupTask   *task,
@@ -55,6 +64,9 @@ void     _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
                                             GtaskSupTask *task,
                                             gboolean      state,
                                             gboolean      progress);
+G_GNUC_INTERNAL
+void     _gtask_sup_return_later             (GTask              *task,
+                                              GError             *error);
 G_GNUC_INTERNAL
 void     _gtask_sup_core_worker_done (GtaskSupCore *core,
                                       GtaskSupTask *task);

@@ -9,6 +9,7 @@
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
 #include "gtask-sup-pool-private.h"
+#include "gtask-sup-subprocess-private.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task-private.h"
 
@@ -47,11 +48,12 @@
  * Thread tasks run on a pool of worker threads shared by all supervisors of
  * the process. While its workers make progress, the pool runs as many of
  * them as there are processors (at least 2). When tasks are waiting and no
- * worker has finished a task for a millisecond, because they all block (on
- * I/O, a lock, or each other), it starts a worker for every waiting task at
- * once, up to 128 worker threads in the process; so blocking tasks never
- * starve each other as they can with GTask's slowly growing pool. Past 128,
- * ready tasks wait for a worker to become free. Use
+ * worker has finished a task for 5 ms, because they all block (on I/O, a
+ * lock, or each other), it doubles its workers (but starts no more than
+ * there are waiting tasks), every 5 ms while that lasts, up to 128 worker
+ * threads in the process; so blocking tasks never starve each other as
+ * they can with GTask's pool, which grows over seconds. Past 128, ready
+ * tasks wait for a worker to become free. Use
  * [property@GtaskSup.Supervisor:max-concurrency] to bound what one supervisor
  * runs at once.
  *
@@ -71,13 +73,24 @@ struct _GtaskSupSupervisor
   GObject          *owner;       /* only for g_object_weak_unref(), not a reference */
   GMainContext     *context;
   GtaskSupCore     *core;
+  GSource          *source;      /* the core's dispatch source */
   GQueue            children;    /* live tasks through task->child_link, each a reference */
   GtaskSupChildren *model;       /* created by get_children() */
+  GHashTable       *model_iters; /* task → its GSequenceIter in model */
 
   guint             max_children;
+  guint             max_restarts;
+  guint             max_seconds;
   guint             notified_n_running;
   guint             notified_n_queued;
+
+  GArray           *restart_times;    /* monotonic µs of the recent restarts */
+  GError           *stop_reason;
+  GQueue            shutdown_waiters; /* GTask of shutdown_async() */
+
   guint             closed : 1;
+  guint             stopping : 1;     /* shutting its children down */
+  guint             stopped : 1;      /* ::stopped was emitted */
 };
 
 enum {
@@ -86,6 +99,8 @@ enum {
   PROP_MAIN_CONTEXT,
   PROP_MAX_CHILDREN,
   PROP_MAX_CONCURRENCY,
+  PROP_MAX_RESTARTS,
+  PROP_MAX_SECONDS,
   PROP_N_RUNNING,
   PROP_N_QUEUED,
   PROP_CLOSED,
@@ -96,6 +111,7 @@ enum {
   SUCCEEDED,
   FAILED,
   TIMED_OUT,
+  STOPPED,
   N_SIGNALS
 };
 
@@ -105,6 +121,10 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self);
+static void gtask_sup_supervisor_stop           (GtaskSupSupervisor *self,
+                                                 GError             *reason);
+static void gtask_sup_supervisor_start_child    (GtaskSupSupervisor *self,
+                                                 GtaskSupTask       *task);
 
 /* Deadline heap {{{1 */
 
@@ -202,11 +222,11 @@ core_set_ready_time_locked (GtaskSupCore *core)
 
   core->woken = pending;
   if (pending)
-    g_source_set_ready_time (&core->source, 0);
+    g_source_set_ready_time (core->source, 0);
   else if (core->heap->len > 0)
-    g_source_set_ready_time (&core->source, heap_get (core->heap, 0)->deadline);
+    g_source_set_ready_time (core->source, heap_get (core->heap, 0)->deadline);
   else
-    g_source_set_ready_time (&core->source, -1);
+    g_source_set_ready_time (core->source, -1);
 }
 
 static void
@@ -217,7 +237,7 @@ core_wake_locked (GtaskSupCore *core)
     return;
 
   core->woken = TRUE;
-  g_source_set_ready_time (&core->source, 0);
+  g_source_set_ready_time (core->source, 0);
 }
 
 void
@@ -237,7 +257,7 @@ _gtask_sup_core_arm_locked (GtaskSupCore *core,
   heap_sift_down (core->heap, task->heap_index - 1);
 
   if (!core->woken && !core->dead && heap_get (core->heap, 0) == task)
-    g_source_set_ready_time (&core->source, deadline);
+    g_source_set_ready_time (core->source, deadline);
 }
 
 void
@@ -268,22 +288,16 @@ _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
   core_wake_locked (core);
 }
 
-static gboolean
-outcome_cancels (guint outcome)
-{
-  return outcome != GTASK_SUP_OUTCOME_RESULT && outcome != GTASK_SUP_OUTCOME_NO_RESULT;
-}
-
 /* The one decision point of DESIGN §4 rule 5: the first outcome decided
- * under core->mutex wins, every later one is dropped. Takes @error. Returns
- * in @to_cancel (when not %NULL) the cancellable to cancel once the mutex is
- * released, since cancellation runs arbitrary handlers. */
+ * under core->mutex wins, every later one is dropped. Takes @error. A caller
+ * that decides a cancellation, timeout or kill then calls
+ * _gtask_sup_task_interrupt() once the mutex is released, since cancelling
+ * runs arbitrary handlers. */
 gboolean
 _gtask_sup_core_decide_locked (GtaskSupCore  *core,
                                GtaskSupTask  *task,
                                guint          outcome,
-                               GError        *error,
-                               GCancellable **to_cancel)
+                               GError        *error)
 {
   g_assert (outcome != GTASK_SUP_OUTCOME_NONE);
 
@@ -305,9 +319,6 @@ _gtask_sup_core_decide_locked (GtaskSupCore  *core,
    * with every other worker. */
   if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
     g_queue_unlink (&core->queue, &task->link);
-
-  if (to_cancel != NULL && outcome_cancels (outcome) && task->cancellable != NULL)
-    *to_cancel = g_object_ref (task->cancellable);
 
   g_queue_push_tail_link (&core->done, &task->link);
   g_object_ref (task);
@@ -372,7 +383,26 @@ core_flush_to_push (GtaskSupCore *core)
   core->to_push = g_ptr_array_new ();
 
   for (guint i = 0; i < to_push->len; i++)
-    gtask_sup_pool_push (g_ptr_array_index (to_push, i));
+    {
+      GtaskSupTask *task = g_ptr_array_index (to_push, i);
+
+      switch ((GtaskSupTaskKind)task->kind)
+        {
+        case GTASK_SUP_TASK_KIND_THREAD:
+          gtask_sup_pool_push (task);
+          break;
+        case GTASK_SUP_TASK_KIND_ASYNC:
+          /* Runs user code here, on the owner context: which may close the
+           * supervisor. _gtask_sup_task_run_async() then runs nothing. */
+          _gtask_sup_task_run_async (task);
+          break;
+        case GTASK_SUP_TASK_KIND_SUBPROCESS:
+          _gtask_sup_subprocess_spawn (task);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
 }
 
 static gboolean
@@ -414,13 +444,99 @@ outcome_to_state (GtaskSupTask *task)
     }
 }
 
+typedef struct
+{
+  GTask  *task;
+  GError *error;
+} ReturnLater;
+
+static void
+return_later_free (gpointer data)
+{
+  ReturnLater *later = data;
+
+  g_clear_object (&later->task);
+  g_clear_error (&later->error);
+  g_free (later);
+}
+
+static gboolean
+return_later_cb (gpointer data)
+{
+  ReturnLater *later = data;
+
+  if (later->error != NULL)
+    g_task_return_error (later->task, g_steal_pointer (&later->error));
+  else
+    g_task_return_boolean (later->task, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns @error (taken), or TRUE without one, to @task from an idle on
+ * its own context. For completions that happen inside the finalization of
+ * an owner or supervisor, where a callback must not run: GTask would call
+ * it at once when already inside a dispatch of its context, and GJS, for
+ * one, cannot run JavaScript during garbage collection. */
+void
+_gtask_sup_return_later (GTask  *task,
+                         GError *error)
+{
+  ReturnLater *later = g_new (ReturnLater, 1);
+  GSource *idle = g_idle_source_new ();
+
+  later->task = g_object_ref (task);
+  later->error = error;
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (idle, "[gtask-sup] complete later");
+  g_source_set_callback (idle, return_later_cb, later, return_later_free);
+  g_source_attach (idle, g_task_get_context (task));
+  g_source_unref (idle);
+}
+
 static void
 complete_joiners (GtaskSupTask *task,
-                  GSList       *joiners)
+                  GSList       *joiners,
+                  gboolean      later)
 {
   for (GSList *l = joiners; l != NULL; l = l->next)
-    _gtask_sup_task_complete_joiner (task, l->data);
+    _gtask_sup_task_complete_joiner (task, l->data, later);
   g_slist_free (joiners);
+}
+
+/* DESIGN §4 rule 8: a new run of @task, unless more than max-restarts
+ * restarts happened within the last max-seconds, in which case the
+ * supervisor gives up. */
+static void
+gtask_sup_supervisor_restart (GtaskSupSupervisor *self,
+                              GtaskSupTask       *task)
+{
+  g_autoptr(GtaskSupTask) run = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 since = now - (gint64)self->max_seconds * G_USEC_PER_SEC;
+  guint n_old = 0;
+
+  while (n_old < self->restart_times->len &&
+         g_array_index (self->restart_times, gint64, n_old) <= since)
+    n_old++;
+  g_array_remove_range (self->restart_times, 0, n_old);
+
+  if (self->restart_times->len >= self->max_restarts)
+    {
+      gtask_sup_supervisor_stop (self,
+                                 g_error_new (GTASK_SUP_ERROR, GTASK_SUP_ERROR_RESTART_INTENSITY,
+                                              _gtask_sup_ngettext ("Tasks were restarted more than %u time within %u s: giving up",
+                                                                   "Tasks were restarted more than %u times within %u s: giving up",
+                                                                   self->max_restarts),
+                                              self->max_restarts, self->max_seconds));
+      return;
+    }
+
+  g_array_append_val (self->restart_times, now);
+
+  run = _gtask_sup_task_new_restart (task);
+  gtask_sup_supervisor_start_child (self, run);
 }
 
 /* Makes a decided task final and emits its outcome, on the owner context. */
@@ -432,6 +548,7 @@ gtask_sup_supervisor_complete (GtaskSupSupervisor *self,
   GtaskSupTaskState state;
   GSList *joiners;
   gboolean unref_now;
+  gboolean restart;
 
   g_mutex_lock (&core->mutex);
   _gtask_sup_core_disarm_locked (core, task);
@@ -448,8 +565,13 @@ gtask_sup_supervisor_complete (GtaskSupSupervisor *self,
   unref_now = g_atomic_int_dec_and_test (&task->holders);
 
   g_queue_unlink (&self->children, &task->child_link);
-  if (task->model_iter != NULL)
-    gtask_sup_children_remove (self->model, g_steal_pointer (&task->model_iter));
+  if (self->model != NULL)
+    {
+      GSequenceIter *iter;
+
+      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter))
+        gtask_sup_children_remove (self->model, iter);
+    }
 
   switch (state)
     {
@@ -469,8 +591,15 @@ gtask_sup_supervisor_complete (GtaskSupSupervisor *self,
       g_assert_not_reached ();
     }
 
-  _gtask_sup_task_notify_state (task);
-  complete_joiners (task, joiners);
+  /* A handler may have disposed the owner: then nothing more is emitted,
+   * and waiters complete from an idle. */
+  if (!core->dead)
+    _gtask_sup_task_notify_state (task);
+  complete_joiners (task, joiners, core->dead);
+
+  restart = _gtask_sup_task_should_restart (task);
+  if (restart && !self->stopping && !core->dead)
+    gtask_sup_supervisor_restart (self, task);
 
   if (unref_now)
     g_object_unref (task);
@@ -485,7 +614,7 @@ gtask_sup_supervisor_flush_dirty (GtaskSupSupervisor *self,
   GtaskSupCore *core = self->core;
   g_autofree guint8 *flags = g_new (guint8, dirty->len);
 
-  enum { STATE = 1 << 0, PROGRESS = 1 << 1, LIVE = 1 << 2 };
+  enum { STATE = 1 << 0, PROGRESS = 1 << 1 };
 
   g_mutex_lock (&core->mutex);
   for (guint i = 0; i < dirty->len; i++)
@@ -493,8 +622,7 @@ gtask_sup_supervisor_flush_dirty (GtaskSupSupervisor *self,
       GtaskSupTask *task = g_ptr_array_index (dirty, i);
 
       flags[i] = (task->dirty_state ? STATE : 0) |
-                 (task->dirty_progress ? PROGRESS : 0) |
-                 (task->outcome == GTASK_SUP_OUTCOME_NONE ? LIVE : 0);
+                 (task->dirty_progress ? PROGRESS : 0);
       task->dirty_state = task->dirty_progress = FALSE;
     }
   g_mutex_unlock (&core->mutex);
@@ -503,8 +631,12 @@ gtask_sup_supervisor_flush_dirty (GtaskSupSupervisor *self,
     {
       GtaskSupTask *task = g_ptr_array_index (dirty, i);
 
-      if ((flags[i] & LIVE) && self->model != NULL && task->model_iter == NULL)
-        task->model_iter = gtask_sup_children_append (self->model, task);
+      /* Read now: a handler above may have let the task end. */
+      if (self->model != NULL &&
+          g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
+          !g_hash_table_contains (self->model_iters, task))
+        g_hash_table_insert (self->model_iters, task,
+                             gtask_sup_children_append (self->model, task));
       if (flags[i] & STATE)
         _gtask_sup_task_notify_state (task);
       if (flags[i] & PROGRESS)
@@ -524,6 +656,9 @@ gtask_sup_supervisor_notify_counts (GtaskSupSupervisor *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
     }
 
+  if (self->core->dead)
+    return;
+
   if (n_queued != self->notified_n_queued)
     {
       self->notified_n_queued = n_queued;
@@ -531,19 +666,94 @@ gtask_sup_supervisor_notify_counts (GtaskSupSupervisor *self)
     }
 }
 
+static void
+shutdown_waiter_return (GTask *waiter)
+{
+  g_task_return_boolean (waiter, TRUE);
+  g_object_unref (waiter);
+}
+
+/* Once every child of a stopping supervisor is done: ::stopped, and the
+ * shutdown_async() callers complete. */
+static void
+gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
+{
+  GTask *waiter;
+
+  if (!self->stopping || self->stopped || self->children.length > 0)
+    return;
+
+  self->stopped = TRUE;
+
+  /* Handlers may dispose the owner: check before each emission. Waiters
+   * left then were completed by the silent close. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  if (!self->core->dead)
+    g_signal_emit (self, signals[STOPPED], 0, self->stop_reason);
+
+  while ((waiter = g_queue_pop_head (&self->shutdown_waiters)) != NULL)
+    shutdown_waiter_return (waiter);
+}
+
+/* Closes the supervisor and shuts every child down with its own grace
+ * period; ::stopped follows from a dispatch once they are all done. Takes
+ * @reason. */
+static void
+gtask_sup_supervisor_stop (GtaskSupSupervisor *self,
+                           GError             *reason)
+{
+  GtaskSupCore *core = self->core;
+
+  if (self->stopping)
+    {
+      g_clear_error (&reason);
+      return;
+    }
+
+  self->stopping = TRUE;
+  self->closed = TRUE;
+  self->stop_reason = reason;
+
+  /* Shutting down emits nothing, but cancelling runs the cancellables'
+   * handlers, which might iterate the context: work on a snapshot. */
+  {
+    g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+
+    for (GList *l = self->children.head; l != NULL; l = l->next)
+      g_ptr_array_add (children, g_object_ref (l->data));
+
+    for (guint i = 0; i < children->len; i++)
+      {
+        GtaskSupTask *task = g_ptr_array_index (children, i);
+
+        gtask_sup_task_shutdown (task, task->shutdown_timeout);
+      }
+  }
+
+  /* With no child left, ::stopped still comes from a dispatch. */
+  g_mutex_lock (&core->mutex);
+  core_wake_locked (core);
+  g_mutex_unlock (&core->mutex);
+}
+
+typedef struct
+{
+  GSource       source;
+  GtaskSupCore *core;   /* not a reference: the supervisor holds both */
+} CoreSource;
+
 static gboolean
 core_dispatch (GSource     *source,
                GSourceFunc  callback,
                gpointer     user_data)
 {
-  GtaskSupCore *core = (GtaskSupCore *)source;
+  GtaskSupCore *core = ((CoreSource *)source)->core;
   g_autoptr(GtaskSupSupervisor) self = NULL;
-  g_autoptr(GPtrArray) to_cancel = NULL;
+  g_autoptr(GPtrArray) expired = NULL;
   g_autoptr(GPtrArray) dirty = NULL;
   g_autoptr(GPtrArray) release = NULL;
   gint64 now = g_get_monotonic_time ();
-  GQueue done;
-  GList *link;
+  guint n_done;
 
   g_mutex_lock (&core->mutex);
 
@@ -559,18 +769,16 @@ core_dispatch (GSource     *source,
     {
       GtaskSupTask *task = heap_get (core->heap, 0);
       guint outcome = task->shutting_down ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
-      GCancellable *cancellable = NULL;
 
       /* Expired: whether it wins or not, its deadline is spent. */
       heap_remove (core->heap, task);
-      _gtask_sup_core_decide_locked (core, task, outcome,
-                                     _gtask_sup_task_new_error (task, outcome),
-                                     &cancellable);
-      if (cancellable != NULL)
+      if (task->outcome == GTASK_SUP_OUTCOME_NONE)
         {
-          if (to_cancel == NULL)
-            to_cancel = g_ptr_array_new_with_free_func (g_object_unref);
-          g_ptr_array_add (to_cancel, cancellable);
+          _gtask_sup_core_decide_locked (core, task, outcome,
+                                         _gtask_sup_task_new_error (task, outcome));
+          if (expired == NULL)
+            expired = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (expired, g_object_ref (task));
         }
     }
 
@@ -584,27 +792,38 @@ core_dispatch (GSource     *source,
       release = g_steal_pointer (&core->release);
       core->release = g_ptr_array_new_with_free_func (g_object_unref);
     }
-  done = core->done;
-  g_queue_init (&core->done);
+  n_done = core->done.length;
 
   g_mutex_unlock (&core->mutex);
 
   core_flush_to_push (core);
 
-  if (to_cancel != NULL)
-    g_ptr_array_foreach (to_cancel, (GFunc)g_cancellable_cancel, NULL);
+  for (guint i = 0; expired != NULL && i < expired->len; i++)
+    {
+      GtaskSupTask *task = g_ptr_array_index (expired, i);
+
+      _gtask_sup_task_interrupt (task, task->outcome, 0);
+    }
 
   if (dirty != NULL)
     gtask_sup_supervisor_flush_dirty (self, dirty);
 
-  /* Outcomes decided while we emit wait for the next dispatch, so that a
-   * busy supervisor cannot starve the other sources of the context. A
-   * nested dispatch (from gtask_sup_task_wait() in a handler) works on its
-   * own batch. */
-  while ((link = g_queue_pop_head_link (&done)) != NULL)
+  /* One at a time, so that a nested dispatch (gtask_sup_task_wait() in a
+   * handler) sees the outcomes this one has not reached yet; and no more
+   * than were there at the start, so that a busy supervisor cannot starve
+   * the other sources of the context. */
+  for (guint i = 0; i < n_done && !core->dead; i++)
     {
-      if (!core->dead)
-        gtask_sup_supervisor_complete (self, link->data);
+      GList *link;
+
+      g_mutex_lock (&core->mutex);
+      link = g_queue_pop_head_link (&core->done);
+      g_mutex_unlock (&core->mutex);
+
+      if (link == NULL)
+        break;
+
+      gtask_sup_supervisor_complete (self, link->data);
       g_object_unref (link->data);
     }
 
@@ -613,6 +832,9 @@ core_dispatch (GSource     *source,
       gtask_sup_supervisor_pump (self);
       gtask_sup_supervisor_notify_counts (self);
     }
+
+  if (!core->dead)
+    gtask_sup_supervisor_check_stopped (self);
 
   g_mutex_lock (&core->mutex);
   core_set_ready_time_locked (core);
@@ -625,38 +847,49 @@ core_dispatch (GSource     *source,
 }
 
 static void
-core_finalize (GSource *source)
+core_free (gpointer data)
 {
-  GtaskSupCore *core = (GtaskSupCore *)source;
+  GtaskSupCore *core = data;
 
   g_assert (core->done.length == 0);
   g_assert (core->queue.length == 0);
+  g_assert (core->source == NULL);
 
   g_clear_pointer (&core->dirty, g_ptr_array_unref);
   g_clear_pointer (&core->release, g_ptr_array_unref);
   g_clear_pointer (&core->heap, g_ptr_array_unref);
   g_clear_pointer (&core->to_push, g_ptr_array_unref);
+  g_clear_pointer (&core->joiners, g_hash_table_unref);
   g_clear_pointer (&core->context, g_main_context_unref);
   g_cond_clear (&core->cond);
   g_mutex_clear (&core->mutex);
 }
 
+GtaskSupCore *
+_gtask_sup_core_ref (GtaskSupCore *core)
+{
+  return g_atomic_rc_box_acquire (core);
+}
+
+void
+_gtask_sup_core_unref (GtaskSupCore *core)
+{
+  g_atomic_rc_box_release_full (core, core_free);
+}
+
 static GSourceFuncs core_source_funcs = {
   .dispatch = core_dispatch,
-  .finalize = core_finalize,
 };
 
+/* Returns the core, and in @source the dispatch source attached to
+ * @context, both for the supervisor to own. */
 static GtaskSupCore *
-core_new (GtaskSupSupervisor *self,
-          GMainContext       *context)
+core_new (GtaskSupSupervisor  *self,
+          GMainContext        *context,
+          GSource            **source)
 {
-  GtaskSupCore *core;
-
-  core = (GtaskSupCore *)g_source_new (&core_source_funcs, sizeof *core);
-  g_source_set_static_name (&core->source, "[gtask-sup] supervisor");
-  g_source_set_priority (&core->source, G_PRIORITY_DEFAULT);
-  /* gtask_sup_task_wait() may iterate the context from a signal handler. */
-  g_source_set_can_recurse (&core->source, TRUE);
+  GtaskSupCore *core = g_atomic_rc_box_new0 (GtaskSupCore);
+  CoreSource *core_source;
 
   g_mutex_init (&core->mutex);
   g_cond_init (&core->cond);
@@ -668,8 +901,18 @@ core_new (GtaskSupSupervisor *self,
   core->release = g_ptr_array_new_with_free_func (g_object_unref);
   core->heap = g_ptr_array_new ();
   core->to_push = g_ptr_array_new ();
+  core->joiners = g_hash_table_new (NULL, NULL);
 
-  g_source_attach (&core->source, context);
+  core_source = (CoreSource *)g_source_new (&core_source_funcs, sizeof (CoreSource));
+  core_source->core = core;
+  g_source_set_static_name (&core_source->source, "[gtask-sup] supervisor");
+  g_source_set_priority (&core_source->source, G_PRIORITY_DEFAULT);
+  /* gtask_sup_task_wait() may iterate the context from a signal handler. */
+  g_source_set_can_recurse (&core_source->source, TRUE);
+  g_source_attach (&core_source->source, context);
+
+  core->source = &core_source->source;
+  *source = &core_source->source;
 
   return core;
 }
@@ -684,7 +927,7 @@ static void
 gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 {
   GtaskSupCore *core = self->core;
-  g_autoptr(GPtrArray) to_cancel = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) to_interrupt = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) to_unref = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) joined = g_ptr_array_new_with_free_func (g_object_unref);
   GList *link;
@@ -704,6 +947,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 
   core->dead = TRUE;
   core->self = NULL;
+  core->source = NULL;
 
   while ((link = g_queue_pop_head_link (&self->children)) != NULL)
     {
@@ -718,15 +962,14 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 
       _gtask_sup_core_disarm_locked (core, task);
 
-      if (task->cancellable != NULL)
-        g_ptr_array_add (to_cancel, g_object_ref (task->cancellable));
+      g_ptr_array_add (to_interrupt, g_object_ref (task));
 
       /* A waiter must see the task end: it failed, as cancelled. */
       if (task->error == NULL)
         task->error = _gtask_sup_task_new_error (task, GTASK_SUP_OUTCOME_SILENCED);
       g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_FAILED);
 
-      if (task->joiners != NULL)
+      if (g_hash_table_contains (core->joiners, task))
         {
           g_ptr_array_add (joined, g_object_ref (task));
           /* complete_joiners() below frees the list */
@@ -762,10 +1005,24 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 
   g_mutex_unlock (&core->mutex);
 
-  g_source_destroy (&core->source);
+  g_source_destroy (self->source);
 
-  for (guint i = 0; i < to_cancel->len; i++)
-    g_cancellable_cancel (g_ptr_array_index (to_cancel, i));
+  /* Nothing is left running: a pending shutdown is complete. */
+  {
+    GTask *waiter;
+
+    while ((waiter = g_queue_pop_head (&self->shutdown_waiters)) != NULL)
+      {
+        _gtask_sup_return_later (waiter, NULL);
+        g_object_unref (waiter);
+      }
+  }
+
+  /* A finished subprocess has no group left to signal; a running one gets
+   * SIGTERM and, from the subprocess thread, SIGKILL after its grace. */
+  for (guint i = 0; i < to_interrupt->len; i++)
+    _gtask_sup_task_interrupt (g_ptr_array_index (to_interrupt, i),
+                               GTASK_SUP_OUTCOME_SILENCED, 0);
 
   for (guint i = 0; i < joined->len; i++)
     {
@@ -776,7 +1033,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
       joiners = _gtask_sup_task_steal_joiners_locked (task);
       g_mutex_unlock (&core->mutex);
 
-      complete_joiners (task, joiners);
+      complete_joiners (task, joiners, TRUE);
     }
 }
 
@@ -802,7 +1059,7 @@ gtask_sup_supervisor_constructed (GObject *object)
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
 
-  self->core = core_new (self, self->context);
+  self->core = core_new (self, self->context, &self->source);
 
   if (self->owner != NULL)
     g_object_weak_ref (self->owner, owner_disposed_cb, self);
@@ -821,6 +1078,7 @@ gtask_sup_supervisor_dispose (GObject *object)
 
   gtask_sup_supervisor_close_silently (self);
   g_clear_object (&self->model);
+  g_clear_pointer (&self->model_iters, g_hash_table_unref);
 
   G_OBJECT_CLASS (gtask_sup_supervisor_parent_class)->dispose (object);
 }
@@ -831,8 +1089,12 @@ gtask_sup_supervisor_finalize (GObject *object)
   GtaskSupSupervisor *self = (GtaskSupSupervisor *)object;
 
   g_weak_ref_clear (&self->owner_ref);
-  /* Tasks may still point to the core; it goes with the last of them. */
-  g_clear_pointer ((GSource **)&self->core, g_source_unref);
+  g_clear_pointer (&self->restart_times, g_array_unref);
+  g_clear_error (&self->stop_reason);
+  /* Here, on the owner thread, while the context is alive. Tasks may still
+   * point to the core; it goes with the last of them. */
+  g_clear_pointer (&self->source, g_source_unref);
+  g_clear_pointer (&self->core, _gtask_sup_core_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gtask_sup_supervisor_parent_class)->finalize (object);
@@ -862,6 +1124,14 @@ gtask_sup_supervisor_get_property (GObject    *object,
 
     case PROP_MAX_CONCURRENCY:
       g_value_set_uint (value, gtask_sup_supervisor_get_max_concurrency (self));
+      break;
+
+    case PROP_MAX_RESTARTS:
+      g_value_set_uint (value, gtask_sup_supervisor_get_max_restarts (self));
+      break;
+
+    case PROP_MAX_SECONDS:
+      g_value_set_uint (value, gtask_sup_supervisor_get_max_seconds (self));
       break;
 
     case PROP_N_RUNNING:
@@ -906,6 +1176,14 @@ gtask_sup_supervisor_set_property (GObject      *object,
 
     case PROP_MAX_CONCURRENCY:
       gtask_sup_supervisor_set_max_concurrency (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_RESTARTS:
+      gtask_sup_supervisor_set_max_restarts (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_SECONDS:
+      gtask_sup_supervisor_set_max_seconds (self, g_value_get_uint (value));
       break;
 
     default:
@@ -986,6 +1264,35 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GtaskSupSupervisor:max-restarts:
+   *
+   * The most restarts the supervisor makes within
+   * [property@GtaskSup.Supervisor:max-seconds]. One more makes it give up:
+   * it shuts all its children down, closes, and emits
+   * [signal@GtaskSup.Supervisor::stopped] with
+   * %GTASK_SUP_ERROR_RESTART_INTENSITY. See [enum@GtaskSup.Restart].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_RESTARTS] =
+    g_param_spec_uint ("max-restarts", NULL, NULL,
+                       0, G_MAXUINT, 3,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupSupervisor:max-seconds:
+   *
+   * The sliding window, in seconds, over which
+   * [property@GtaskSup.Supervisor:max-restarts] counts restarts.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_SECONDS] =
+    g_param_spec_uint ("max-seconds", NULL, NULL,
+                       0, G_MAXUINT, 5,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GtaskSupSupervisor:n-running:
    *
    * The number of tasks in state %GTASK_SUP_TASK_STATE_RUNNING.
@@ -1019,8 +1326,10 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
   /**
    * GtaskSupSupervisor:closed: (getter get_closed)
    *
-   * Whether the supervisor refuses new tasks because its owner was
-   * disposed.
+   * Whether the supervisor refuses new tasks: it was shut down, it gave up
+   * after too many restarts, or its owner was disposed. Its `notify` is
+   * emitted with [signal@GtaskSup.Supervisor::stopped] (never after the
+   * owner was disposed).
    *
    * Since: 1.0
    */
@@ -1105,6 +1414,29 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
   g_signal_set_va_marshaller (signals[TIMED_OUT],
                               G_TYPE_FROM_CLASS (klass),
                               g_cclosure_marshal_VOID__OBJECTv);
+
+  /**
+   * GtaskSupSupervisor::stopped:
+   * @self: the supervisor
+   * @reason: (nullable): %NULL after
+   *   [method@GtaskSup.Supervisor.shutdown_async], or
+   *   %GTASK_SUP_ERROR_RESTART_INTENSITY if the supervisor gave up
+   *
+   * Emitted once on the owner context when the supervisor has stopped: it
+   * is closed and all its children are done (each has emitted its
+   * outcome). It is not emitted when the owner is disposed.
+   *
+   * Since: 1.0
+   */
+  signals[STOPPED] =
+    g_signal_new ("stopped",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -1112,6 +1444,10 @@ gtask_sup_supervisor_init (GtaskSupSupervisor *self)
 {
   g_weak_ref_init (&self->owner_ref, NULL);
   g_queue_init (&self->children);
+  g_queue_init (&self->shutdown_waiters);
+  self->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->max_restarts = 3;
+  self->max_seconds = 5;
 }
 
 /* Public API {{{1 */
@@ -1334,7 +1670,8 @@ gtask_sup_supervisor_get_n_queued (GtaskSupSupervisor *self)
  * gtask_sup_supervisor_get_closed: (get-property closed)
  * @self: a supervisor
  *
- * Gets whether the supervisor is closed: its owner was disposed, so
+ * Gets whether the supervisor is closed: it was shut down, it gave up
+ * after too many restarts, or its owner was disposed; so
  * [method@GtaskSup.Supervisor.start] fails with %GTASK_SUP_ERROR_CLOSED.
  *
  * Returns: %TRUE if the supervisor is closed
@@ -1373,6 +1710,7 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
   if (self->model == NULL)
     {
       self->model = gtask_sup_children_new ();
+      self->model_iters = g_hash_table_new (NULL, NULL);
 
       /* Tasks started before the model existed join it now, silently. */
       for (GList *l = self->children.head; l != NULL; l = l->next)
@@ -1380,7 +1718,8 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
           GtaskSupTask *task = l->data;
 
           if (g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE)
-            task->model_iter = gtask_sup_children_append (self->model, task);
+            g_hash_table_insert (self->model_iters, task,
+                                 gtask_sup_children_append (self->model, task));
         }
     }
 
@@ -1405,8 +1744,9 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
  *
  * Returns: %TRUE if the task was started; %FALSE with
  *   %GTASK_SUP_ERROR_MAX_CHILDREN if [property@GtaskSup.Supervisor:max-children]
- *   tasks are live, or %GTASK_SUP_ERROR_CLOSED if the owner was disposed. A
- *   refused task is left untouched and nothing is emitted for it.
+ *   tasks are live, or %GTASK_SUP_ERROR_CLOSED if the supervisor was shut
+ *   down or its owner disposed. A refused task is left untouched and
+ *   nothing is emitted for it.
  *
  * Since: 1.0
  */
@@ -1415,19 +1755,19 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
                             GtaskSupTask        *task,
                             GError             **error)
 {
-  GtaskSupCore *core;
-
   g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
   g_return_val_if_fail (GTASK_SUP_IS_TASK (task), FALSE);
   g_return_val_if_fail (task->core == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  core = self->core;
-
   if (self->closed)
     {
-      g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_CLOSED,
-                           _("The supervisor is closed: its owner was disposed"));
+      if (self->stopping)
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_CLOSED,
+                             _("The supervisor is closed: it was shut down"));
+      else
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_CLOSED,
+                             _("The supervisor is closed: its owner was disposed"));
       return FALSE;
     }
 
@@ -1438,6 +1778,19 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
                    self->max_children);
       return FALSE;
     }
+
+  gtask_sup_supervisor_start_child (self, task);
+
+  return TRUE;
+}
+
+/* start() past its checks; also starts the new runs of restarted tasks,
+ * which take the place of the old ones and so count against no limit. */
+static void
+gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
+                                  GtaskSupTask       *task)
+{
+  GtaskSupCore *core = self->core;
 
   task->child_link.data = task;
   task->link.data = task;
@@ -1451,7 +1804,7 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
 
   g_mutex_lock (&core->mutex);
 
-  task->core = (GtaskSupCore *)g_source_ref (&core->source);
+  task->core = _gtask_sup_core_ref (core);
 
   if (task->timeout >= 0)
     _gtask_sup_core_arm_locked (core, task,
@@ -1469,8 +1822,6 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
     }
 
   g_mutex_unlock (&core->mutex);
-
-  return TRUE;
 }
 
 /**
@@ -1512,6 +1863,207 @@ gtask_sup_supervisor_run_in_thread (GtaskSupSupervisor  *self,
 
   /* The supervisor holds it now. */
   return task;
+}
+
+/**
+ * gtask_sup_supervisor_get_max_restarts: (get-property max-restarts)
+ * @self: a supervisor
+ *
+ * Gets the most restarts the supervisor makes within
+ * [property@GtaskSup.Supervisor:max-seconds].
+ *
+ * Returns: the most restarts
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_supervisor_get_max_restarts (GtaskSupSupervisor *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), 3);
+
+  return self->max_restarts;
+}
+
+/**
+ * gtask_sup_supervisor_set_max_restarts: (set-property max-restarts)
+ * @self: a supervisor
+ * @max_restarts: the most restarts within the window
+ *
+ * Sets the restart intensity: one restart more than @max_restarts within
+ * [property@GtaskSup.Supervisor:max-seconds] makes the supervisor give up.
+ * 0 makes it give up at the first restart. Call it on the owner context's
+ * thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_set_max_restarts (GtaskSupSupervisor *self,
+                                       guint               max_restarts)
+{
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+
+  if (self->max_restarts == max_restarts)
+    return;
+
+  self->max_restarts = max_restarts;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RESTARTS]);
+}
+
+/**
+ * gtask_sup_supervisor_get_max_seconds: (get-property max-seconds)
+ * @self: a supervisor
+ *
+ * Gets the window over which restarts are counted.
+ *
+ * Returns: the window, in seconds
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_supervisor_get_max_seconds (GtaskSupSupervisor *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), 5);
+
+  return self->max_seconds;
+}
+
+/**
+ * gtask_sup_supervisor_set_max_seconds: (set-property max-seconds)
+ * @self: a supervisor
+ * @max_seconds: the window, in seconds
+ *
+ * Sets the sliding window over which
+ * [property@GtaskSup.Supervisor:max-restarts] counts restarts. Call it on
+ * the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_set_max_seconds (GtaskSupSupervisor *self,
+                                      guint               max_seconds)
+{
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+
+  if (self->max_seconds == max_seconds)
+    return;
+
+  self->max_seconds = max_seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SECONDS]);
+}
+
+static void
+source_destroy_and_unref (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+static gboolean
+shutdown_cancelled_cb (GCancellable *cancellable,
+                       gpointer      data)
+{
+  GTask *waiter = data;
+  GtaskSupSupervisor *self = g_task_get_source_object (waiter);
+
+  /* Still waiting: stop waiting. The shutdown itself goes on. */
+  if (g_queue_remove (&self->shutdown_waiters, waiter))
+    {
+      g_task_return_error_if_cancelled (waiter);
+      g_object_unref (waiter);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gtask_sup_supervisor_shutdown_async:
+ * @self: a supervisor
+ * @cancellable: (nullable): a #GCancellable to stop waiting (the shutdown
+ *   goes on)
+ * @callback: (scope async) (closure user_data): called when the supervisor
+ *   has stopped
+ * @user_data: data for @callback
+ *
+ * Shuts the supervisor down, as Elixir's `Supervisor.stop`: it closes
+ * ([method@GtaskSup.Supervisor.start] then fails with
+ * %GTASK_SUP_ERROR_CLOSED), no task is restarted any more, and every child
+ * is shut down with its own [property@GtaskSup.Task:shutdown-timeout] grace
+ * period, as [method@GtaskSup.Task.shutdown] does. Queued tasks are
+ * cancelled and never run.
+ *
+ * Once every child has emitted its outcome,
+ * [signal@GtaskSup.Supervisor::stopped] is emitted with a %NULL reason, then
+ * @callback is called, on the thread-default main context of the caller,
+ * from an iteration of it (never from inside this call). Calling it again,
+ * even after the supervisor stopped, is harmless: the new call completes
+ * once it has stopped. If the owner is disposed meanwhile, it completes
+ * from a later iteration, with no ::stopped.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_shutdown_async (GtaskSupSupervisor  *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) waiter = NULL;
+
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  waiter = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter, gtask_sup_supervisor_shutdown_async);
+  g_task_set_name (waiter, "[gtask-sup] shutdown");
+
+  if (self->stopped || self->core->dead)
+    {
+      g_task_return_boolean (waiter, TRUE);
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_static_name (source, "[gtask-sup] shutdown cancelled");
+      g_source_set_callback (source, G_SOURCE_FUNC (shutdown_cancelled_cb), waiter, NULL);
+      g_source_attach (source, self->context);
+      /* Destroyed with the GTask, so it never outlives its data; the task
+       * data keeps a reference, since the GTask may outlive the context. */
+      g_task_set_task_data (waiter, source, source_destroy_and_unref);
+    }
+
+  g_queue_push_tail (&self->shutdown_waiters, g_object_ref (waiter));
+  gtask_sup_supervisor_stop (self, NULL);
+}
+
+/**
+ * gtask_sup_supervisor_shutdown_finish:
+ * @self: a supervisor
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@GtaskSup.Supervisor.shutdown_async].
+ *
+ * Returns: %TRUE once the supervisor has stopped; %FALSE with
+ *   %G_IO_ERROR_CANCELLED if the wait was cancelled first
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_supervisor_shutdown_finish (GtaskSupSupervisor  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gtask_sup_supervisor_shutdown_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* vim:set foldmethod=marker: */

@@ -35,6 +35,16 @@ GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_set_max_concurrency (GtaskSupSupervisor  *self,
                                                               guint                max_concurrency);
 GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_max_restarts    (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_max_restarts    (GtaskSupSupervisor  *self,
+                                                              guint                max_restarts);
+GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_max_seconds     (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_max_seconds     (GtaskSupSupervisor  *self,
+                                                              guint                max_seconds);
+GTASK_SUP_AVAILABLE_IN_1_0
 guint               gtask_sup_supervisor_get_n_running       (GtaskSupSupervisor  *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 guint               gtask_sup_supervisor_get_n_queued        (GtaskSupSupervisor  *self);
@@ -51,6 +61,15 @@ GtaskSupTask       *gtask_sup_supervisor_run_in_thread       (GtaskSupSupervisor
                                                               GtaskSupThreadFunc   func,
                                                               gpointer             user_data,
                                                               GDestroyNotify       destroy,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_shutdown_async      (GtaskSupSupervisor  *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_shutdown_finish     (GtaskSupSupervisor  *self,
+                                                              GAsyncResult        *result,
                                                               GError             **error);
 
 G_END_DECLS

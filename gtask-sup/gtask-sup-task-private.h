@@ -10,6 +10,15 @@
 
 G_BEGIN_DECLS
 
+/* A spawned child and its process group, shared by the task and the kill
+ * timers of the subprocess thread (g_atomic_rc_box). The group id is 0
+ * once no process is left in it: it may then be given out again. */
+typedef struct
+{
+  GSubprocess *process;
+  int          pgid;      /* atomic */
+} GtaskSupProcessGroup;
+
 /* How a run ended, decided once under the core's mutex (DESIGN §4 rule 5).
  * The outcome is decided on any thread; it becomes the public state, and
  * its signal is emitted, later on the owner context. */
@@ -24,14 +33,28 @@ typedef enum
   GTASK_SUP_OUTCOME_SILENCED,   /* owner or supervisor gone: never reported */
 } GtaskSupOutcome;
 
+/* Fields that few tasks need (join_async() waiters, a place in the
+ * children model, the first run of a restarted task) live outside the
+ * struct, in hash tables and qdata: a queued task is what a long queue or
+ * stream holds many of, and it costs a malloc size class less so. */
 struct _GtaskSupTask
 {
   GObject             parent_instance;
 
-  /* Set at construction, immutable. */
-  GtaskSupThreadFunc  func;
-  gpointer            func_data;
-  GDestroyNotify      func_destroy;
+  /* Set at construction, immutable; which one by kind. */
+  union {
+    struct {
+      GtaskSupThreadFunc  func;     /* or a GtaskSupAsyncFunc */
+      gpointer            data;
+      GDestroyNotify      destroy;  /* NULL in a restarted run: the first
+                                     * run (its qdata "origin") owns data */
+    } func;
+    struct {
+      char                 **argv;
+      GSubprocessFlags       flags;
+      GtaskSupProcessGroup  *group; /* set on the subprocess thread, under core->mutex */
+    } proc;
+  } work;
 
   /* Set by start() on the owner thread; a strong reference. */
   GtaskSupCore       *core;
@@ -42,7 +65,6 @@ struct _GtaskSupTask
   GValue              value;
   GDestroyNotify      value_destroy;
   GError             *error;
-  GSList             *joiners;     /* GTask of join_async() */
   double              progress;
   gint64              deadline;    /* monotonic µs: timeout, or kill after a shutdown */
 
@@ -50,8 +72,6 @@ struct _GtaskSupTask
   GList               link;
   /* In the supervisor's list of live children (owner thread only). */
   GList               child_link;
-  /* In the supervisor's children GListModel, if one was asked for. */
-  GSequenceIter      *model_iter;
 
   GQuark              name;
   int                 timeout;
@@ -65,6 +85,7 @@ struct _GtaskSupTask
                                     * atomic, the last one drops it */
 
   guint               kind : 2;
+  guint               restart : 2;          /* GtaskSupRestart */
   guint               returned : 1;         /* return_*() was called */
   guint               shutting_down : 1;
   guint               dirty_state : 1;      /* notify::state pending */
@@ -74,6 +95,20 @@ struct _GtaskSupTask
 
 G_GNUC_INTERNAL
 void     _gtask_sup_task_run       (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_run_async (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_interrupt (GtaskSupTask *self,
+                                    guint         outcome,
+                                    int           grace_ms);
+
+/* Subprocesses of a task whose owner went away are never waited for
+ * forever, whatever their shutdown-timeout. */
+#define GTASK_SUP_SILENCED_KILL_MS 5000
+G_GNUC_INTERNAL
+GtaskSupTask *_gtask_sup_task_new_restart (GtaskSupTask *self);
+G_GNUC_INTERNAL
+gboolean _gtask_sup_task_should_restart (GtaskSupTask *self);
 G_GNUC_INTERNAL
 gboolean _gtask_sup_task_is_final  (GtaskSupTask *self);
 G_GNUC_INTERNAL
@@ -89,6 +124,7 @@ G_GNUC_INTERNAL
 GSList  *_gtask_sup_task_steal_joiners_locked (GtaskSupTask *self);
 G_GNUC_INTERNAL
 void     _gtask_sup_task_complete_joiner (GtaskSupTask *self,
-                                          gpointer      joiner);
+                                          gpointer      joiner,
+                                          gboolean      later);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
+#include "gtask-sup-pool-private.h"
+#include "gtask-sup-subprocess-private.h"
 #include "gtask-sup-task-private.h"
 
 /**
@@ -46,6 +48,7 @@ enum {
   PROP_TIMEOUT,
   PROP_SHUTDOWN_TIMEOUT,
   PROP_PROGRESS,
+  PROP_RESTART,
   N_PROPS
 };
 
@@ -61,7 +64,7 @@ typedef struct
   GtaskSupCore *core;
   GtaskSupTask *task;          /* valid while pending */
   gulong        handler_id;
-  gboolean      pending;       /* in task->joiners; under core->mutex */
+  gboolean      pending;       /* in core->joiners; under core->mutex */
 } JoinData;
 
 static void
@@ -70,7 +73,7 @@ join_data_clear (gpointer data)
   JoinData *jd = data;
 
   g_clear_object (&jd->gtask);
-  g_source_unref (&jd->core->source);
+  _gtask_sup_core_unref (jd->core);
 }
 
 static void
@@ -78,6 +81,8 @@ join_data_release (gpointer data)
 {
   g_atomic_rc_box_release_full (data, join_data_clear);
 }
+
+static G_DEFINE_QUARK (gtask-sup-origin, origin)
 
 /* Internal API {{{1 */
 
@@ -175,7 +180,7 @@ _gtask_sup_task_notify_progress (GtaskSupTask *self)
 }
 
 /* Runs on a worker thread. The supervisor's reference keeps @self alive
- * until _gtask_sup_core_worker_done_locked() says otherwise. */
+ * until _gtask_sup_core_worker_done() hands it over. */
 void
 _gtask_sup_task_run (GtaskSupTask *self)
 {
@@ -184,7 +189,7 @@ _gtask_sup_task_run (GtaskSupTask *self)
 
   /* Cancelled or timed out while waiting for a worker: never runs. */
   if (g_atomic_int_get (&self->outcome) == GTASK_SUP_OUTCOME_NONE)
-    self->func (self, cancellable, self->func_data);
+    self->work.func.func (self, cancellable, self->work.func.data);
 
   if (g_atomic_int_get (&self->outcome) != GTASK_SUP_OUTCOME_NONE)
     {
@@ -202,43 +207,166 @@ _gtask_sup_task_run (GtaskSupTask *self)
                     : GTASK_SUP_OUTCOME_NO_RESULT;
 
       _gtask_sup_core_decide_locked (core, self, outcome,
-                                     _gtask_sup_task_new_error (self, outcome),
-                                     NULL);
+                                     _gtask_sup_task_new_error (self, outcome));
     }
   g_mutex_unlock (&core->mutex);
 
   _gtask_sup_core_worker_done (core, self);
 }
 
+/* Runs an async task's function on the owner context. It returns at once
+ * by design; the operation it started completes the task later. Whether it
+ * kept a way to do so cannot be told from here (a binding's wrapper holds
+ * the task whatever the function did), so an operation that never
+ * completes is ended by the task's timeout or a shutdown. */
+void
+_gtask_sup_task_run_async (GtaskSupTask *self)
+{
+  if (g_atomic_int_get (&self->outcome) == GTASK_SUP_OUTCOME_NONE)
+    {
+      /* The operations it starts call back on the thread-default context. */
+      g_main_context_push_thread_default (self->core->context);
+      self->work.func.func (self, self->cancellable, self->work.func.data);
+      g_main_context_pop_thread_default (self->core->context);
+    }
+
+  _gtask_sup_core_worker_done (self->core, self);
+}
+
+/* Stops the work after @outcome was decided for it, from any thread, with
+ * no lock held: cancels the cancellable and, for a subprocess, signals its
+ * process group. GTASK_SUP_OUTCOME_NONE is the cooperative phase of a
+ * shutdown with @grace_ms: SIGTERM, and SIGKILL from the subprocess thread
+ * at the end of the grace period, whether or not the owner context runs
+ * (the core reports KILLED at the same time). */
+void
+_gtask_sup_task_interrupt (GtaskSupTask *self,
+                           guint         outcome,
+                           int           grace_ms)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+
+  if (self->kind != GTASK_SUP_TASK_KIND_SUBPROCESS)
+    return;
+
+  switch ((GtaskSupOutcome)outcome)
+    {
+    case GTASK_SUP_OUTCOME_NONE:
+      _gtask_sup_subprocess_terminate (self, grace_ms);
+      break;
+    case GTASK_SUP_OUTCOME_KILLED:
+      _gtask_sup_subprocess_kill (self);
+      break;
+    case GTASK_SUP_OUTCOME_CANCELLED:
+    case GTASK_SUP_OUTCOME_TIMED_OUT:
+      _gtask_sup_subprocess_terminate (self, self->shutdown_timeout);
+      break;
+    case GTASK_SUP_OUTCOME_SILENCED:
+      /* Nobody is left to end it later: never wait forever. */
+      _gtask_sup_subprocess_terminate (self, self->shutdown_timeout >= 0
+                                             ? self->shutdown_timeout
+                                             : GTASK_SUP_SILENCED_KILL_MS);
+      break;
+    case GTASK_SUP_OUTCOME_RESULT:
+    case GTASK_SUP_OUTCOME_NO_RESULT:
+    default:
+      break;
+    }
+}
+
+/* A new run of @self, for a restart: same work and settings. The first run
+ * keeps owning the work's data, for as long as any run lives. */
+GtaskSupTask *
+_gtask_sup_task_new_restart (GtaskSupTask *self)
+{
+  GtaskSupTask *run = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
+  GtaskSupTask *origin;
+
+  run->kind = self->kind;
+  run->restart = self->restart;
+  run->name = self->name;
+  run->timeout = self->timeout;
+  run->shutdown_timeout = self->shutdown_timeout;
+  origin = g_object_get_qdata (G_OBJECT (self), origin_quark ());
+  g_object_set_qdata_full (G_OBJECT (run), origin_quark (),
+                           g_object_ref (origin != NULL ? origin : self),
+                           g_object_unref);
+
+  if (self->kind == GTASK_SUP_TASK_KIND_SUBPROCESS)
+    {
+      run->work.proc.argv = g_strdupv (self->work.proc.argv);
+      run->work.proc.flags = self->work.proc.flags;
+    }
+  else
+    {
+      run->work.func.func = self->work.func.func;
+      run->work.func.data = self->work.func.data;
+    }
+
+  return run;
+}
+
+/* DESIGN §4 rule 8, for a task whose outcome was just emitted. */
+gboolean
+_gtask_sup_task_should_restart (GtaskSupTask *self)
+{
+  gboolean stopped = self->shutting_down ||
+                     self->outcome == GTASK_SUP_OUTCOME_KILLED ||
+                     self->outcome == GTASK_SUP_OUTCOME_SILENCED;
+
+  switch ((GtaskSupRestart)self->restart)
+    {
+    case GTASK_SUP_RESTART_PERMANENT:
+      return !stopped;
+    case GTASK_SUP_RESTART_TRANSIENT:
+      return !stopped &&
+             self->outcome != GTASK_SUP_OUTCOME_CANCELLED &&
+             g_atomic_int_get (&self->state) != GTASK_SUP_TASK_STATE_SUCCEEDED;
+    case GTASK_SUP_RESTART_TEMPORARY:
+    default:
+      return FALSE;
+    }
+}
+
 /* Removes the pending joiners of @self; call with core->mutex held. */
 GSList *
 _gtask_sup_task_steal_joiners_locked (GtaskSupTask *self)
 {
-  for (GSList *l = self->joiners; l != NULL; l = l->next)
+  GSList *joiners = NULL;
+
+  if (!g_hash_table_steal_extended (self->core->joiners, self, NULL, (gpointer *)&joiners))
+    return NULL;
+
+  for (GSList *l = joiners; l != NULL; l = l->next)
     ((JoinData *)l->data)->pending = FALSE;
 
-  return g_steal_pointer (&self->joiners);
-}
-
-static void
-join_data_return (JoinData     *jd,
-                  GtaskSupTask *task)
-{
-  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_SUCCEEDED)
-    g_task_return_boolean (jd->gtask, TRUE);
-  else
-    g_task_return_error (jd->gtask, g_error_copy (task->error));
+  return joiners;
 }
 
 /* Completes a stolen joiner with the final outcome of @self; the GTask
- * dispatches the callback on the context join_async() was called in. */
+ * dispatches the callback on the context join_async() was called in. With
+ * @later, from an idle there: the caller may be inside the finalization of
+ * the owner (in a binding, inside garbage collection). */
 void
 _gtask_sup_task_complete_joiner (GtaskSupTask *self,
-                                 gpointer      joiner)
+                                 gpointer      joiner,
+                                 gboolean      later)
 {
   JoinData *jd = joiner;
+  GError *error = NULL;
 
-  join_data_return (jd, self);
+  if (g_atomic_int_get (&self->state) != GTASK_SUP_TASK_STATE_SUCCEEDED)
+    error = g_error_copy (self->error);
+
+  if (later)
+    _gtask_sup_return_later (jd->gtask, error);
+  else if (error != NULL)
+    g_task_return_error (jd->gtask, error);
+  else
+    g_task_return_boolean (jd->gtask, TRUE);
 
   if (jd->handler_id != 0)
     g_cancellable_disconnect (g_task_get_cancellable (jd->gtask), jd->handler_id);
@@ -256,8 +384,14 @@ join_cancelled_cb (GCancellable *cancellable,
   found = jd->pending;
   if (found)
     {
+      GSList *joiners = g_hash_table_lookup (jd->core->joiners, jd->task);
+
       jd->pending = FALSE;
-      jd->task->joiners = g_slist_remove (jd->task->joiners, jd);
+      joiners = g_slist_remove (joiners, jd);
+      if (joiners != NULL)
+        g_hash_table_insert (jd->core->joiners, jd->task, joiners);
+      else
+        g_hash_table_remove (jd->core->joiners, jd->task);
     }
   g_mutex_unlock (&jd->core->mutex);
 
@@ -281,7 +415,6 @@ gtask_sup_task_finalize (GObject *object)
 {
   GtaskSupTask *self = (GtaskSupTask *)object;
 
-  g_assert (self->joiners == NULL);
   g_assert (self->heap_index == 0);
 
   if (self->value_destroy != NULL && !self->value_propagated)
@@ -290,12 +423,19 @@ gtask_sup_task_finalize (GObject *object)
     g_value_unset (&self->value);
   g_clear_error (&self->error);
 
-  if (self->func_destroy != NULL)
-    g_clear_pointer (&self->func_data, self->func_destroy);
+  if (self->kind == GTASK_SUP_TASK_KIND_SUBPROCESS)
+    {
+      g_clear_pointer (&self->work.proc.argv, g_strfreev);
+      g_clear_pointer (&self->work.proc.group, _gtask_sup_process_group_unref);
+    }
+  else if (self->work.func.destroy != NULL)
+    {
+      g_clear_pointer (&self->work.func.data, self->work.func.destroy);
+    }
 
   g_clear_object (&self->cancellable);
   if (self->core != NULL)
-    g_source_unref (&g_steal_pointer (&self->core)->source);
+    g_clear_pointer (&self->core, _gtask_sup_core_unref);
 
   G_OBJECT_CLASS (gtask_sup_task_parent_class)->finalize (object);
 }
@@ -334,6 +474,10 @@ gtask_sup_task_get_property (GObject    *object,
       g_value_set_double (value, gtask_sup_task_get_progress (self));
       break;
 
+    case PROP_RESTART:
+      g_value_set_enum (value, gtask_sup_task_get_restart (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -363,6 +507,10 @@ gtask_sup_task_set_property (GObject      *object,
 
     case PROP_PROGRESS:
       gtask_sup_task_set_progress (self, g_value_get_double (value));
+      break;
+
+    case PROP_RESTART:
+      gtask_sup_task_set_restart (self, g_value_get_enum (value));
       break;
 
     default:
@@ -441,9 +589,12 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
   /**
    * GtaskSupTask:shutdown-timeout:
    *
-   * The grace period, in milliseconds, that [method@GtaskSup.Task.join]
-   * gives the task to stop after its cancellable is cancelled, before it is
-   * killed. 0 kills at once, -1 waits forever.
+   * The grace period, in milliseconds, the task gets to stop before it is
+   * killed: when [method@GtaskSup.Task.join] or
+   * [method@GtaskSup.Supervisor.shutdown_async] shut it down, and, for a
+   * subprocess, between SIGTERM and SIGKILL after a cancel, a timeout, or
+   * the end of its owner. 0 kills at once; -1 waits forever, except after
+   * the end of the owner, where a subprocess is killed after 5 s.
    *
    * Since: 1.0
    */
@@ -464,6 +615,20 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
     g_param_spec_double ("progress", NULL, NULL,
                          0.0, 1.0, 0.0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupTask:restart:
+   *
+   * Whether the supervisor starts the task's work again after its outcome;
+   * see [enum@GtaskSup.Restart].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RESTART] =
+    g_param_spec_enum ("restart", NULL, NULL,
+                       GTASK_SUP_TYPE_RESTART,
+                       GTASK_SUP_RESTART_TEMPORARY,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -493,8 +658,8 @@ gtask_sup_task_init (GtaskSupTask *self)
  * cancelled, times out or is shut down.
  *
  * The task is finalized on the owner context in the usual case, and
- * @destroy runs there; it runs on the worker thread only if the owner is
- * gone by the time an abandoned @func returns.
+ * @destroy runs there; it runs on a worker thread only if the owner is
+ * gone by the time @func returns (or would have run).
  *
  * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
  *
@@ -511,11 +676,180 @@ gtask_sup_task_new_thread (GtaskSupThreadFunc func,
 
   self = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
   self->kind = GTASK_SUP_TASK_KIND_THREAD;
-  self->func = func;
-  self->func_data = user_data;
-  self->func_destroy = destroy;
+  self->work.func.func = func;
+  self->work.func.data = user_data;
+  self->work.func.destroy = destroy;
 
   return self;
+}
+
+/**
+ * gtask_sup_task_new_async:
+ * @func: (scope notified) (closure user_data) (destroy destroy): starts the
+ *   work, on the owner context
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the task is finalized
+ *
+ * Creates a task whose work is an asynchronous operation. Once the task has
+ * a slot, @func runs on the owner context, from an iteration of it (never
+ * inside [method@GtaskSup.Supervisor.start]), with the owner context as
+ * the thread-default main context, so that the callbacks of the operations
+ * it starts come there too. It starts the operation, for
+ * instance a GIO `_async()` call, with the task's cancellable and a
+ * reference to the task as user data, and returns. The operation's callback
+ * completes the task with a `gtask_sup_task_return_*()` function.
+ *
+ * This is the kind of task JavaScript code uses: GJS runs JavaScript on
+ * the main thread only.
+ *
+ * A task cancelled, timed out or silenced has its cancellable cancelled;
+ * an operation that ignores it is abandoned, and its late result is freed.
+ * A shut-down task whose operation does not complete within the grace
+ * period is killed (%GTASK_SUP_ERROR_KILLED).
+ *
+ * Unlike a thread function, @func returns before the work is done, so an
+ * operation that never completes the task cannot be told from one that is
+ * slow: give async tasks a [property@GtaskSup.Task:timeout].
+ *
+ * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
+ *
+ * Since: 1.0
+ */
+GtaskSupTask *
+gtask_sup_task_new_async (GtaskSupAsyncFunc func,
+                          gpointer          user_data,
+                          GDestroyNotify    destroy)
+{
+  GtaskSupTask *self;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = gtask_sup_task_new_thread ((GtaskSupThreadFunc)func, user_data, destroy);
+  self->kind = GTASK_SUP_TASK_KIND_ASYNC;
+
+  return self;
+}
+
+/**
+ * gtask_sup_task_new_subprocess:
+ * @argv: (array zero-terminated=1) (element-type filename): the program and
+ *   its arguments; the program is looked up in `PATH` if it has no `/`
+ * @flags: flags for [class@Gio.Subprocess], such as
+ *   %G_SUBPROCESS_FLAGS_STDOUT_PIPE to capture its output
+ *
+ * Creates a task that runs a program, with [class@Gio.Subprocess] and no
+ * shell, once it has a slot.
+ *
+ * The task succeeds when the program exits with status 0; its value is
+ * then what it wrote on stdout, as a [struct@GLib.Bytes], if @flags has
+ * %G_SUBPROCESS_FLAGS_STDOUT_PIPE (no value otherwise). Any other exit
+ * status fails it with %G_SPAWN_EXIT_ERROR and the status as error code; a
+ * signal fails it with an error that names the signal; a program that
+ * cannot be started fails it with the error of the spawn. The message ends
+ * with the last lines of stderr if @flags has
+ * %G_SUBPROCESS_FLAGS_STDERR_PIPE.
+ *
+ * The program runs in a process group of its own. A task cancelled, timed
+ * out, or whose owner or supervisor goes away sends SIGTERM to the group,
+ * then SIGKILL after its [property@GtaskSup.Task:shutdown-timeout] (at
+ * once if it is 0). A shutdown sends SIGTERM, and SIGKILL once the grace
+ * period is over. The kill does not depend on the owner context: it
+ * happens even if nothing iterates it any more.
+ *
+ * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
+ *
+ * Since: 1.0
+ */
+GtaskSupTask *
+gtask_sup_task_new_subprocess (const char * const *argv,
+                               GSubprocessFlags    flags)
+{
+  GtaskSupTask *self;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  self = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
+  self->kind = GTASK_SUP_TASK_KIND_SUBPROCESS;
+  self->work.proc.argv = g_strdupv ((char **)argv);
+  self->work.proc.flags = flags;
+
+  return self;
+}
+
+/**
+ * gtask_sup_task_dup_subprocess:
+ * @self: a subprocess task
+ *
+ * Gets the running program of a subprocess task, for instance to know its
+ * process id with [method@Gio.Subprocess.get_identifier]. Safe to call
+ * from any thread.
+ *
+ * Returns: (transfer full) (nullable): the subprocess, or %NULL if it was
+ *   not spawned (yet), or if @self is not a subprocess task
+ *
+ * Since: 1.0
+ */
+GSubprocess *
+gtask_sup_task_dup_subprocess (GtaskSupTask *self)
+{
+  GSubprocess *ret = NULL;
+
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
+
+  if (self->kind != GTASK_SUP_TASK_KIND_SUBPROCESS || self->core == NULL)
+    return NULL;
+
+  g_mutex_lock (&self->core->mutex);
+  if (self->work.proc.group != NULL)
+    ret = g_object_ref (self->work.proc.group->process);
+  g_mutex_unlock (&self->core->mutex);
+
+  return ret;
+}
+
+/**
+ * gtask_sup_task_get_restart: (get-property restart)
+ * @self: a task
+ *
+ * Gets when the supervisor starts the task's work again.
+ *
+ * Returns: the restart policy
+ *
+ * Since: 1.0
+ */
+GtaskSupRestart
+gtask_sup_task_get_restart (GtaskSupTask *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), GTASK_SUP_RESTART_TEMPORARY);
+
+  return self->restart;
+}
+
+/**
+ * gtask_sup_task_set_restart: (set-property restart)
+ * @self: a task that was not started yet
+ * @restart: the restart policy
+ *
+ * Sets when the supervisor starts the task's work again after its outcome.
+ * Each run is a new task, started by the supervisor with the same work and
+ * settings, that emits its own outcome; a late result of an earlier run
+ * goes to that earlier task and is dropped.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_task_set_restart (GtaskSupTask    *self,
+                            GtaskSupRestart  restart)
+{
+  g_return_if_fail (GTASK_SUP_IS_TASK (self));
+  g_return_if_fail (restart <= GTASK_SUP_RESTART_PERMANENT);
+  g_return_if_fail (self->core == NULL);
+
+  if (self->restart == restart)
+    return;
+
+  self->restart = restart;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTART]);
 }
 
 /**
@@ -667,8 +1001,8 @@ gtask_sup_task_get_shutdown_timeout (GtaskSupTask *self)
  * @timeout_ms: the grace period in milliseconds, 0 to kill at once, -1 to
  *   wait forever
  *
- * Sets the grace period [method@GtaskSup.Task.join] gives the task when it
- * shuts it down. See [property@GtaskSup.Task:shutdown-timeout].
+ * Sets the grace period the task gets to stop before it is killed. See
+ * [property@GtaskSup.Task:shutdown-timeout].
  *
  * Since: 1.0
  */
@@ -817,7 +1151,7 @@ gtask_sup_task_return (GtaskSupTask   *self,
           self->value = *value;
           self->value_destroy = value_destroy;
         }
-      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_RESULT, error, NULL);
+      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_RESULT, error);
       taken = TRUE;
     }
 
@@ -1096,7 +1430,11 @@ gtask_sup_task_propagate_pointer (GtaskSupTask  *self,
   g_return_val_if_fail (G_VALUE_HOLDS_POINTER (&self->value), NULL);
   g_return_val_if_fail (!self->value_propagated, NULL);
 
+  /* Under the mutex: the bit shares its word with others written there. */
+  g_mutex_lock (&self->core->mutex);
   self->value_propagated = TRUE;
+  g_mutex_unlock (&self->core->mutex);
+
   return g_value_get_pointer (&self->value);
 }
 
@@ -1169,23 +1507,19 @@ gtask_sup_task_propagate_int (GtaskSupTask  *self,
 void
 gtask_sup_task_cancel (GtaskSupTask *self)
 {
-  GCancellable *cancellable = NULL;
+  gboolean decided = FALSE;
 
   g_return_if_fail (GTASK_SUP_IS_TASK (self));
   g_return_if_fail (self->core != NULL);
 
   g_mutex_lock (&self->core->mutex);
   if (self->outcome == GTASK_SUP_OUTCOME_NONE)
-    _gtask_sup_core_decide_locked (self->core, self, GTASK_SUP_OUTCOME_CANCELLED,
-                                   _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED),
-                                   &cancellable);
+    decided = _gtask_sup_core_decide_locked (self->core, self, GTASK_SUP_OUTCOME_CANCELLED,
+                                             _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED));
   g_mutex_unlock (&self->core->mutex);
 
-  if (cancellable != NULL)
-    {
-      g_cancellable_cancel (cancellable);
-      g_object_unref (cancellable);
-    }
+  if (decided)
+    _gtask_sup_task_interrupt (self, GTASK_SUP_OUTCOME_CANCELLED, 0);
 }
 
 /**
@@ -1216,7 +1550,8 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
                          int           grace_ms)
 {
   GtaskSupCore *core;
-  GCancellable *cancellable = NULL;
+  gboolean interrupt = FALSE;
+  guint outcome = GTASK_SUP_OUTCOME_NONE;
 
   g_return_if_fail (GTASK_SUP_IS_TASK (self));
   g_return_if_fail (grace_ms >= -1);
@@ -1232,53 +1567,60 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
     }
   else if (g_atomic_int_get (&self->state) == GTASK_SUP_TASK_STATE_QUEUED)
     {
+      /* Never ran, nothing to wait for. */
+      self->shutting_down = TRUE;
       _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_CANCELLED,
-                                     _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED),
-                                     NULL);
+                                     _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED));
     }
   else if (grace_ms == 0)
     {
-      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_KILLED,
-                                     _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_KILLED),
-                                     &cancellable);
+      self->shutting_down = TRUE;
+      outcome = GTASK_SUP_OUTCOME_KILLED;
+      interrupt = _gtask_sup_core_decide_locked (core, self, outcome,
+                                                 _gtask_sup_task_new_error (self, outcome));
     }
   else
     {
-      gint64 kill_at = grace_ms < 0
-                     ? G_MAXINT64
-                     : g_get_monotonic_time () + (gint64)grace_ms * G_TIME_SPAN_MILLISECOND;
-
-      /* The kill deadline replaces the timeout; a second shutdown can only
-       * bring it closer. */
-      if (!self->shutting_down || kill_at < self->deadline)
+      /* Killed at the end of the grace period, or at the task's own
+       * deadline if that comes first; a second shutdown can only bring it
+       * closer. */
+      if (grace_ms >= 0)
         {
-          if (grace_ms < 0)
-            _gtask_sup_core_disarm_locked (core, self);
-          else
+          gint64 kill_at = g_get_monotonic_time () + (gint64)grace_ms * G_TIME_SPAN_MILLISECOND;
+
+          if (self->heap_index == 0 || kill_at < self->deadline)
             _gtask_sup_core_arm_locked (core, self, kill_at);
-          self->deadline = kill_at;
         }
 
-      if (!self->shutting_down && self->cancellable != NULL)
-        cancellable = g_object_ref (self->cancellable);
+      interrupt = !self->shutting_down;
       self->shutting_down = TRUE;
     }
 
   g_mutex_unlock (&core->mutex);
 
-  if (cancellable != NULL)
-    {
-      g_cancellable_cancel (cancellable);
-      g_object_unref (cancellable);
-    }
+  if (interrupt)
+    _gtask_sup_task_interrupt (self, outcome, grace_ms);
 }
 
+/* Whether wait() may iterate the owner context on this thread: it already
+ * does (a handler, a running loop), or the context is this thread's own
+ * thread-default one and free. Never on a worker of the pool, whose
+ * thread-default context is the global one: signals must not be emitted
+ * there. */
 static gboolean
 context_is_ours (GMainContext *context)
 {
-  GMainContext *thread_default = g_main_context_ref_thread_default ();
-  gboolean ours = thread_default == context;
+  GMainContext *thread_default;
+  gboolean ours;
 
+  if (g_main_context_is_owner (context))
+    return g_main_context_acquire (context);
+
+  if (gtask_sup_pool_is_worker ())
+    return FALSE;
+
+  thread_default = g_main_context_ref_thread_default ();
+  ours = thread_default == context;
   g_main_context_unref (thread_default);
 
   return ours && g_main_context_acquire (context);
@@ -1301,9 +1643,13 @@ set_flag_cb (gpointer data)
  * Waits for the task to be done, like Elixir's `Task.yield`: the task keeps
  * running if it is not done in time.
  *
- * Called on the thread of the owner context, it iterates that context while
- * it waits, so the task's outcome signal has been emitted when it returns
- * %TRUE. Called on another thread, it blocks until the task is final.
+ * When the calling thread may run the owner context (it is running it
+ * already, from a handler or a main loop, or the owner context is its
+ * thread-default context and no other thread runs it), it iterates that
+ * context while it waits, so the task's outcome signal has been emitted
+ * when it returns %TRUE. Otherwise, and always on a worker thread of the
+ * supervisor, it blocks until the task is final; the owner context must
+ * then be run by another thread.
  *
  * Returns: %TRUE if the task is in a final state; %FALSE with
  *   %G_IO_ERROR_TIMED_OUT if it was not done within @timeout_ms
@@ -1461,7 +1807,7 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
 
   jd = g_atomic_rc_box_new0 (JoinData);
   jd->gtask = g_object_ref (gtask);
-  jd->core = (GtaskSupCore *)g_source_ref (&core->source);
+  jd->core = _gtask_sup_core_ref (core);
   jd->task = self;
 
   /* Connected before it is published, so that whoever takes it out of the
@@ -1477,12 +1823,43 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
   if (!final)
     {
       jd->pending = TRUE;
-      self->joiners = g_slist_prepend (self->joiners, jd);
+      g_hash_table_insert (core->joiners, self,
+                           g_slist_prepend (g_hash_table_lookup (core->joiners, self), jd));
     }
   g_mutex_unlock (&core->mutex);
 
   if (final)
-    _gtask_sup_task_complete_joiner (self, jd);
+    {
+      _gtask_sup_task_complete_joiner (self, jd, FALSE);
+      return;
+    }
+
+  /* Cancelled before it was published: the handler found nothing to do. */
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    {
+      gboolean found;
+
+      g_mutex_lock (&core->mutex);
+      found = jd->pending;
+      if (found)
+        {
+          GSList *joiners = g_slist_remove (g_hash_table_lookup (core->joiners, self), jd);
+
+          jd->pending = FALSE;
+          if (joiners != NULL)
+            g_hash_table_insert (core->joiners, self, joiners);
+          else
+            g_hash_table_remove (core->joiners, self);
+        }
+      g_mutex_unlock (&core->mutex);
+
+      if (found)
+        {
+          g_task_return_error_if_cancelled (jd->gtask);
+          g_cancellable_disconnect (cancellable, jd->handler_id);
+          join_data_release (jd);
+        }
+    }
 }
 
 /**

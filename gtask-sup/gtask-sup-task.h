@@ -23,6 +23,15 @@ GtaskSupTask       *gtask_sup_task_new_thread          (GtaskSupThreadFunc   fun
                                                         gpointer             user_data,
                                                         GDestroyNotify       destroy);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_new_async           (GtaskSupAsyncFunc    func,
+                                                        gpointer             user_data,
+                                                        GDestroyNotify       destroy);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_new_subprocess      (const char * const  *argv,
+                                                        GSubprocessFlags     flags);
+GTASK_SUP_AVAILABLE_IN_1_0
+GSubprocess        *gtask_sup_task_dup_subprocess      (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
 const char         *gtask_sup_task_get_name            (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_name            (GtaskSupTask        *self,
@@ -41,6 +50,11 @@ int                 gtask_sup_task_get_shutdown_timeout (GtaskSupTask       *sel
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_shutdown_timeout (GtaskSupTask       *self,
                                                          int                 timeout_ms);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupRestart     gtask_sup_task_get_restart         (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_task_set_restart         (GtaskSupTask        *self,
+                                                        GtaskSupRestart      restart);
 GTASK_SUP_AVAILABLE_IN_1_0
 double              gtask_sup_task_get_progress        (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0

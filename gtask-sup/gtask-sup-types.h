@@ -22,6 +22,10 @@ typedef struct _GtaskSupTask       GtaskSupTask;
  * GtaskSupTaskKind:
  * @GTASK_SUP_TASK_KIND_THREAD: the work is a [callback@GtaskSup.ThreadFunc]
  *   run on a worker thread
+ * @GTASK_SUP_TASK_KIND_ASYNC: the work is a [callback@GtaskSup.AsyncFunc]
+ *   run on the owner context, which starts an asynchronous operation
+ * @GTASK_SUP_TASK_KIND_SUBPROCESS: the work is a program run with
+ *   [class@Gio.Subprocess]
  *
  * What kind of work a [class@GtaskSup.Task] runs.
  *
@@ -30,7 +34,34 @@ typedef struct _GtaskSupTask       GtaskSupTask;
 typedef enum
 {
   GTASK_SUP_TASK_KIND_THREAD,
+  GTASK_SUP_TASK_KIND_ASYNC,
+  GTASK_SUP_TASK_KIND_SUBPROCESS,
 } GtaskSupTaskKind;
+
+/**
+ * GtaskSupRestart:
+ * @GTASK_SUP_RESTART_TEMPORARY: never restarted
+ * @GTASK_SUP_RESTART_TRANSIENT: restarted after it failed or timed out, but
+ *   not after it succeeded, was cancelled with [method@GtaskSup.Task.cancel]
+ *   or was shut down
+ * @GTASK_SUP_RESTART_PERMANENT: restarted after every outcome, unless it was
+ *   shut down
+ *
+ * When the supervisor starts a task again after its outcome, as Elixir's
+ * `:restart` option of a child specification. Each run is a new
+ * [class@GtaskSup.Task] with the same work and settings, and emits its own
+ * outcome. No task is restarted while its supervisor shuts down, and more
+ * than [property@GtaskSup.Supervisor:max-restarts] restarts within
+ * [property@GtaskSup.Supervisor:max-seconds] make the supervisor give up.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_RESTART_TEMPORARY,
+  GTASK_SUP_RESTART_TRANSIENT,
+  GTASK_SUP_RESTART_PERMANENT,
+} GtaskSupRestart;
 
 /**
  * GtaskSupTaskState:
@@ -80,10 +111,13 @@ typedef enum
  *   [property@GtaskSup.Supervisor:max-children] tasks
  * @GTASK_SUP_ERROR_CLOSED: the supervisor is closed: its owner was
  *   finalized, or it was shut down
- * @GTASK_SUP_ERROR_NO_RESULT: the task's function returned without
+ * @GTASK_SUP_ERROR_NO_RESULT: a thread task's function returned without
  *   completing the task
  * @GTASK_SUP_ERROR_KILLED: the task was stopped by force after its
  *   shutdown grace period
+ * @GTASK_SUP_ERROR_RESTART_INTENSITY: the supervisor gave up: its tasks
+ *   were restarted more than [property@GtaskSup.Supervisor:max-restarts]
+ *   times within [property@GtaskSup.Supervisor:max-seconds]
  *
  * Errors of the `GTASK_SUP_ERROR` domain. Cancellation and timeouts use
  * GIO's `G_IO_ERROR_CANCELLED` and `G_IO_ERROR_TIMED_OUT`.
@@ -97,6 +131,7 @@ typedef enum
   GTASK_SUP_ERROR_CLOSED,
   GTASK_SUP_ERROR_NO_RESULT,
   GTASK_SUP_ERROR_KILLED,
+  GTASK_SUP_ERROR_RESTART_INTENSITY,
 } GtaskSupError;
 
 GTASK_SUP_AVAILABLE_IN_1_0
@@ -124,5 +159,28 @@ GQuark gtask_sup_error_quark (void);
 typedef void (*GtaskSupThreadFunc) (GtaskSupTask *task,
                                     GCancellable *cancellable,
                                     gpointer      user_data);
+
+/**
+ * GtaskSupAsyncFunc:
+ * @task: the task being run
+ * @cancellable: the task's cancellable, to give to the asynchronous
+ *   operation; it is cancelled when the task is cancelled, times out, is
+ *   shut down or its owner is finalized
+ * @user_data: the data given with the function
+ *
+ * The work of an async task. It runs on the owner context, starts an
+ * asynchronous operation (any GIO `_async()` call) with @cancellable, and
+ * returns at once. The operation's callback completes the task later with
+ * one of the `gtask_sup_task_return_*()` functions, from any thread.
+ *
+ * Give the operation a reference to @task as its user data. Since the
+ * function returns before the work is done, a task that is never completed
+ * is only ended by its timeout or a shutdown: give async tasks a timeout.
+ *
+ * Since: 1.0
+ */
+typedef void (*GtaskSupAsyncFunc) (GtaskSupTask *task,
+                                   GCancellable *cancellable,
+                                   gpointer      user_data);
 
 G_END_DECLS

@@ -11,7 +11,15 @@
 
 #pragma once
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <gtask-sup/gtask-sup.h>
 
@@ -125,6 +133,13 @@ static inline gboolean
 test_never_cb (gpointer data)
 {
   return FALSE;
+}
+
+/* For iterate_until (ctx, test_weak_null_cb, &weak_pointer, ...). */
+static inline gboolean
+test_weak_null_cb (gpointer data)
+{
+  return *(gpointer *) data == NULL;
 }
 
 /* Iterates @ctx for @ms milliseconds (not scaled): "nothing more happens". */
@@ -331,6 +346,28 @@ typedef struct
 
 /* Task data still alive (probe refs held by tasks). Checked at teardown. */
 static int test_probes_held G_GNUC_UNUSED = 0;
+
+/* Tasks given to test_track_task() and not finalized yet. Checked at
+ * teardown, before the owner context goes: a task that the library still
+ * holds then (say, a subprocess task its service thread is done with a bit
+ * later) would be finalized after the test, in the next one. */
+static int test_tasks_alive G_GNUC_UNUSED = 0;
+
+static inline void
+test_task_finalized_cb (gpointer  data,
+                        GObject  *where_the_object_was)
+{
+  g_atomic_int_add (&test_tasks_alive, -1);
+}
+
+/* Counts @task in test_tasks_alive until it is finalized; returns it. */
+static inline gpointer
+test_track_task (gpointer task)
+{
+  g_atomic_int_inc (&test_tasks_alive);
+  g_object_weak_ref (task, test_task_finalized_cb, NULL);
+  return task;
+}
 
 static inline Probe *
 probe_new (ProbeResult result,
@@ -558,6 +595,11 @@ typedef struct
   guint               n_sup_notify;
   guint               n_task_notify;
 
+  /* ::stopped */
+  guint               n_stopped;
+  GError             *stop_reason;   /* copy of the first reason, if any */
+  guint               stopped_seq;   /* n_outcomes when ::stopped was emitted */
+
   /* set by the test: no signal may be emitted while set */
   gboolean            in_call;
   gboolean            closed;
@@ -569,6 +611,7 @@ typedef struct
   int                 n_wrong_state;
   int                 n_duplicate;
   int                 n_bad_model;
+  int                 n_after_stopped; /* an outcome emitted after ::stopped */
 } Recorder;
 
 static inline void
@@ -657,6 +700,9 @@ recorder_record (Recorder     *rec,
 
   o->count++;
   rec->n_outcomes++;
+
+  if (rec->n_stopped > 0)
+    g_atomic_int_inc (&rec->n_after_stopped);
 }
 
 static inline void
@@ -682,6 +728,22 @@ recorder_timed_out_cb (GtaskSupSupervisor *sup,
                        gpointer            user_data)
 {
   recorder_record (user_data, task, OUTCOME_TIMED_OUT, NULL);
+}
+
+static inline void
+recorder_stopped_cb (GtaskSupSupervisor *sup,
+                     const GError       *reason,
+                     gpointer            user_data)
+{
+  Recorder *rec = user_data;
+
+  recorder_check (rec, TRUE);
+  if (rec->n_stopped == 0)
+    {
+      rec->stop_reason = reason != NULL ? g_error_copy (reason) : NULL;
+      rec->stopped_seq = rec->n_outcomes;
+    }
+  rec->n_stopped++;
 }
 
 /* Notifies may come from our own setters (synchronous, not in a source). */
@@ -755,6 +817,7 @@ recorder_new (GtaskSupSupervisor *sup,
   g_signal_connect (sup, "succeeded", G_CALLBACK (recorder_succeeded_cb), rec);
   g_signal_connect (sup, "failed", G_CALLBACK (recorder_failed_cb), rec);
   g_signal_connect (sup, "timed-out", G_CALLBACK (recorder_timed_out_cb), rec);
+  g_signal_connect (sup, "stopped", G_CALLBACK (recorder_stopped_cb), rec);
   g_signal_connect (sup, "notify", G_CALLBACK (recorder_sup_notify_cb), rec);
 
   rec->children = gtask_sup_supervisor_get_children (sup);
@@ -825,6 +888,8 @@ recorder_disconnect (Recorder *rec)
     g_assert_cmpint (g_atomic_int_get (&(rec)->n_wrong_state), ==, 0); \
     g_assert_cmpint (g_atomic_int_get (&(rec)->n_duplicate), ==, 0); \
     g_assert_cmpint (g_atomic_int_get (&(rec)->n_bad_model), ==, 0); \
+    g_assert_cmpint (g_atomic_int_get (&(rec)->n_after_stopped), ==, 0); \
+    g_assert_cmpuint ((rec)->n_stopped, <=, 1); \
   } G_STMT_END
 
 static inline void
@@ -834,6 +899,7 @@ recorder_free (Recorder *rec)
   g_hash_table_unref (rec->outcomes);
   g_ptr_array_unref (rec->watched);
   g_ptr_array_unref (rec->shadow);
+  g_clear_error (&rec->stop_reason);
   g_main_context_unref (rec->ctx);
   g_free (rec);
 }
@@ -882,6 +948,151 @@ recorder_n_outcomes_cb (gpointer data)
       g_assert_error (o_->error, (domain), (code)); \
   } G_STMT_END
 
+static inline gboolean
+recorder_stopped_cond_cb (gpointer data)
+{
+  return ((Recorder *) data)->n_stopped > 0;
+}
+
+/* Iterates until ::stopped was emitted. */
+#define wait_stopped(ctx, rec, timeout_ms) \
+  iterate_until ((ctx), recorder_stopped_cond_cb, (rec), (timeout_ms))
+
+/* -------------------------------------------------------------------------- */
+/* Processes and files (subprocess tasks)                                     */
+/* -------------------------------------------------------------------------- */
+
+/* Whether @pid is a live process: it exists and is not a zombie. GLib reaps
+ * our children on its own worker thread, and an orphaned grandchild may stay
+ * a zombie for as long as PID 1 does not reap it: a zombie is dead. */
+static inline gboolean
+test_pid_alive (int pid)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *stat = NULL;
+  const char *paren;
+
+  g_assert_cmpint (pid, >, 1);
+
+  if (kill (pid, 0) != 0)
+    return errno == EPERM;
+
+  path = g_strdup_printf ("/proc/%d/stat", pid);
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;   /* gone between the two checks */
+
+  /* "pid (comm) S ...": comm may hold spaces and parentheses */
+  paren = strrchr (stat, ')');
+  if (paren == NULL || paren[1] != ' ')
+    return TRUE;
+
+  return paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static inline gboolean
+test_pid_gone_cb (gpointer data)
+{
+  return !test_pid_alive (GPOINTER_TO_INT (data));
+}
+
+/* Iterates @ctx until @pid is gone (bounded). */
+#define iterate_until_pid_gone(ctx, pid, timeout_ms) \
+  iterate_until ((ctx), test_pid_gone_cb, GINT_TO_POINTER (pid), (timeout_ms))
+
+/* Without iterating any context (the owner context may be gone): polls
+ * until @pid is gone or @timeout_ms (scaled) passed. Returns the monotonic
+ * time at which it was seen gone, or 0. */
+static inline gint64
+test_poll_pid_gone (int    pid,
+                    gint64 timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () +
+                    test_upper_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (!test_pid_alive (pid))
+        return now;
+      if (now > deadline)
+        return 0;
+      g_usleep (2 * 1000);
+    }
+}
+
+/* Reads a pid written as "PID\n" by a child; 0 if not (completely) there. */
+static inline int
+test_read_pid_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  gint64 pid;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL) ||
+      len == 0 || contents[len - 1] != '\n')
+    return 0;
+
+  pid = g_ascii_strtoll (contents, NULL, 10);
+  return pid > 1 && pid < G_MAXINT ? (int) pid : 0;
+}
+
+static inline gboolean
+test_pid_file_ready_cb (gpointer data)
+{
+  return test_read_pid_file (data) > 0;
+}
+
+/* Iterates @ctx until a child wrote its pid in @path; returns the pid. */
+static inline int
+test_wait_pid_file (GMainContext *ctx,
+                    const char   *path)
+{
+  iterate_until (ctx, test_pid_file_ready_cb, (gpointer) path, TEST_WAIT_MS);
+  return test_read_pid_file (path);
+}
+
+/* A new private directory for the files of one test. */
+static inline char *
+test_tmpdir_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("gtask-sup-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+/* Removes @dir and the files in it (no subdirectories). */
+static inline void
+test_tmpdir_remove (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d != NULL)
+    {
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_unlink (path);
+        }
+      g_dir_close (d);
+    }
+  g_rmdir (dir);
+}
+
+/* The outcome @o came at least @lower_ms after @t0 (strict), and at most a
+ * generous slack (scaled) after that. */
+#define assert_outcome_after(o, t0, lower_ms) \
+  G_STMT_START { \
+    gint64 d_ = (o)->time_us - (t0); \
+    g_assert_cmpint (d_, >=, (gint64) (lower_ms) * G_TIME_SPAN_MILLISECOND); \
+    g_assert_cmpint (d_, <=, ((gint64) (lower_ms) + test_upper_ms (TEST_SLACK_MS)) * \
+                             G_TIME_SPAN_MILLISECOND); \
+  } G_STMT_END
+
 /* -------------------------------------------------------------------------- */
 /* Fixture: own context pushed, an owner, a supervisor, a recorder            */
 /* -------------------------------------------------------------------------- */
@@ -920,6 +1131,7 @@ fixture_teardown (Fixture       *f,
   /* Every task must eventually be finalized and release its data: threads
    * that were abandoned drop their references when they return. */
   iterate_until_int_eq (f->ctx, &test_probes_held, 0, TEST_WAIT_MS);
+  iterate_until_int_eq (f->ctx, &test_tasks_alive, 0, TEST_WAIT_MS);
 
   g_main_context_pop_thread_default (f->ctx);
   g_main_context_unref (f->ctx);

@@ -132,6 +132,36 @@ class ContextTestCase(unittest.TestCase):
         finally:
             source.destroy()
 
+    def poll_until(self, condition, timeout_ms=WAIT_MS, interval_ms=10,
+                   context=None):
+        """Like iterate_until(), for a condition no event announces (a
+        process that is gone): also checks it every @interval_ms.
+
+        Iterates @context (default: the test context) meanwhile; pass a
+        context of its own to show that something happens without the
+        test context being iterated.
+        """
+        context = context or self.context
+        expired = []
+
+        def on_timeout(*args):
+            expired.append(True)
+            return GLib.SOURCE_REMOVE
+
+        deadline = GLib.timeout_source_new(timeout_ms)
+        deadline.set_callback(on_timeout)
+        deadline.attach(context)
+        tick = GLib.timeout_source_new(interval_ms)
+        tick.set_callback(lambda *args: GLib.SOURCE_CONTINUE)
+        tick.attach(context)
+        try:
+            while not condition() and not expired:
+                context.iteration(True)
+        finally:
+            tick.destroy()
+            deadline.destroy()
+        return condition()
+
     def assertIterateUntil(self, condition, message=None, timeout_ms=WAIT_MS):
         start = time.monotonic()
         if not self.iterate_until(condition, timeout_ms):
