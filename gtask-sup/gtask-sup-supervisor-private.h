@@ -68,6 +68,12 @@ G_GNUC_INTERNAL
 void     _gtask_sup_return_later             (GTask              *task,
                                               GError             *error);
 G_GNUC_INTERNAL
+void     _gtask_sup_supervisor_add_stream    (GtaskSupSupervisor *self,
+                                              GtaskSupStream     *stream);
+G_GNUC_INTERNAL
+void     _gtask_sup_supervisor_remove_stream (GtaskSupSupervisor *self,
+                                              GtaskSupStream     *stream);
+G_GNUC_INTERNAL
 void     _gtask_sup_core_worker_done (GtaskSupCore *core,
                                       GtaskSupTask *task);
 

@@ -9,6 +9,7 @@
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
 #include "gtask-sup-pool-private.h"
+#include "gtask-sup-stream-private.h"
 #include "gtask-sup-subprocess-private.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task-private.h"
@@ -85,6 +86,7 @@ struct _GtaskSupSupervisor
   guint             notified_n_queued;
 
   GArray           *restart_times;    /* monotonic µs of the recent restarts */
+  GPtrArray        *streams;          /* running streams, not references */
   GError           *stop_reason;
   GQueue            shutdown_waiters; /* GTask of shutdown_async() */
 
@@ -1007,6 +1009,15 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 
   g_source_destroy (self->source);
 
+  /* Streams stop too, silently. */
+  {
+    g_autoptr(GPtrArray) streams = g_steal_pointer (&self->streams);
+
+    self->streams = g_ptr_array_new ();
+    for (guint i = 0; i < streams->len; i++)
+      _gtask_sup_stream_silence (g_ptr_array_index (streams, i));
+  }
+
   /* Nothing is left running: a pending shutdown is complete. */
   {
     GTask *waiter;
@@ -1090,6 +1101,7 @@ gtask_sup_supervisor_finalize (GObject *object)
 
   g_weak_ref_clear (&self->owner_ref);
   g_clear_pointer (&self->restart_times, g_array_unref);
+  g_clear_pointer (&self->streams, g_ptr_array_unref);
   g_clear_error (&self->stop_reason);
   /* Here, on the owner thread, while the context is alive. Tasks may still
    * point to the core; it goes with the last of them. */
@@ -1445,6 +1457,7 @@ gtask_sup_supervisor_init (GtaskSupSupervisor *self)
   g_weak_ref_init (&self->owner_ref, NULL);
   g_queue_init (&self->children);
   g_queue_init (&self->shutdown_waiters);
+  self->streams = g_ptr_array_new ();
   self->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->max_restarts = 3;
   self->max_seconds = 5;
@@ -2064,6 +2077,136 @@ gtask_sup_supervisor_shutdown_finish (GtaskSupSupervisor  *self,
                         gtask_sup_supervisor_shutdown_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+_gtask_sup_supervisor_add_stream (GtaskSupSupervisor *self,
+                                  GtaskSupStream     *stream)
+{
+  g_ptr_array_add (self->streams, stream);
+}
+
+void
+_gtask_sup_supervisor_remove_stream (GtaskSupSupervisor *self,
+                                     GtaskSupStream     *stream)
+{
+  if (self->streams != NULL)
+    g_ptr_array_remove_fast (self->streams, stream);
+}
+
+/**
+ * gtask_sup_supervisor_map:
+ * @self: a supervisor
+ * @next_func: (scope notified) (closure user_data) (destroy destroy): gives
+ *   the stream its next item
+ * @user_data: data for @next_func
+ * @destroy: (nullable): frees @user_data once the input ended, or the
+ *   stream finished or was finalized
+ *
+ * Makes a stream that runs the tasks @next_func gives it, at most
+ * [property@GtaskSup.Stream:max-concurrency] at once, like Elixir's
+ * `Task.async_stream`. @next_func is called on the owner context only when
+ * a slot is free, until it returns %NULL; the stream never holds a queue
+ * of items not started yet.
+ *
+ * Configure the stream, then start it with [method@GtaskSup.Stream.start].
+ * Its items are tasks of @self: `max-children`, the supervisor's own
+ * `max-concurrency` (time queued there counts against an item's timeout)
+ * and owner finalization apply to them as to any task, and they emit the
+ * supervisor's outcome signals too. An item refused because of
+ * `max-children` is started again when a task of @self ends.
+ *
+ * Returns: (transfer full): a new stream, not started
+ *
+ * Since: 1.0
+ */
+GtaskSupStream *
+gtask_sup_supervisor_map (GtaskSupSupervisor     *self,
+                          GtaskSupStreamNextFunc  next_func,
+                          gpointer                user_data,
+                          GDestroyNotify          destroy)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (next_func != NULL, NULL);
+
+  return _gtask_sup_stream_new (self, next_func, user_data, destroy);
+}
+
+typedef struct
+{
+  GListModel            *items;
+  GtaskSupStreamMapFunc  func;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+} ModelInput;
+
+static void
+model_input_free (gpointer data)
+{
+  ModelInput *input = data;
+
+  if (input->destroy != NULL)
+    input->destroy (input->user_data);
+  g_clear_object (&input->items);
+  g_free (input);
+}
+
+static GtaskSupTask *
+model_input_next (GtaskSupStream *stream,
+                  guint64         index,
+                  gpointer        data)
+{
+  ModelInput *input = data;
+  g_autoptr(GObject) item = NULL;
+
+  if (index >= g_list_model_get_n_items (input->items))
+    return NULL;
+
+  item = g_list_model_get_item (input->items, index);
+
+  return input->func (stream, item, input->user_data);
+}
+
+/**
+ * gtask_sup_supervisor_map_model:
+ * @self: a supervisor
+ * @items: the input: one task per item
+ * @func: (scope notified) (closure user_data) (destroy destroy): makes the
+ *   task for an item
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the input ended, or the
+ *   stream finished or was finalized
+ *
+ * Makes a stream over the items of a list model, for instance the files a
+ * user selected in a GTK view, as [method@GtaskSup.Supervisor.map] does:
+ * @func makes the task for an item when a slot is free. Items are read by
+ * position, when they are reached; the stream ends at the first position
+ * past the end of @items.
+ *
+ * Returns: (transfer full): a new stream, not started
+ *
+ * Since: 1.0
+ */
+GtaskSupStream *
+gtask_sup_supervisor_map_model (GtaskSupSupervisor    *self,
+                                GListModel            *items,
+                                GtaskSupStreamMapFunc  func,
+                                gpointer               user_data,
+                                GDestroyNotify         destroy)
+{
+  ModelInput *input;
+
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (items), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  input = g_new0 (ModelInput, 1);
+  input->items = g_object_ref (items);
+  input->func = func;
+  input->user_data = user_data;
+  input->destroy = destroy;
+
+  return _gtask_sup_stream_new (self, model_input_next, input, model_input_free);
 }
 
 /* vim:set foldmethod=marker: */

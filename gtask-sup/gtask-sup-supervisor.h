@@ -63,6 +63,17 @@ GtaskSupTask       *gtask_sup_supervisor_run_in_thread       (GtaskSupSupervisor
                                                               GDestroyNotify       destroy,
                                                               GError             **error);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupStream     *gtask_sup_supervisor_map                 (GtaskSupSupervisor     *self,
+                                                              GtaskSupStreamNextFunc  next_func,
+                                                              gpointer                user_data,
+                                                              GDestroyNotify          destroy);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupStream     *gtask_sup_supervisor_map_model           (GtaskSupSupervisor     *self,
+                                                              GListModel             *items,
+                                                              GtaskSupStreamMapFunc   func,
+                                                              gpointer                user_data,
+                                                              GDestroyNotify          destroy);
+GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_shutdown_async      (GtaskSupSupervisor  *self,
                                                               GCancellable        *cancellable,
                                                               GAsyncReadyCallback  callback,

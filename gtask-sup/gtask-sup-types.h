@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 
 typedef struct _GtaskSupSupervisor GtaskSupSupervisor;
 typedef struct _GtaskSupTask       GtaskSupTask;
+typedef struct _GtaskSupStream     GtaskSupStream;
 
 /**
  * GtaskSupTaskKind:
@@ -93,6 +94,26 @@ typedef enum
   GTASK_SUP_TASK_STATE_FAILED,
   GTASK_SUP_TASK_STATE_TIMED_OUT,
 } GtaskSupTaskState;
+
+/**
+ * GtaskSupOnTimeout:
+ * @GTASK_SUP_ON_TIMEOUT_EXIT: the whole stream fails with
+ *   %G_IO_ERROR_TIMED_OUT: its items in flight are cancelled and nothing
+ *   more is emitted
+ * @GTASK_SUP_ON_TIMEOUT_KILL_TASK: the item that timed out is an output
+ *   like any other, a task in state %GTASK_SUP_TASK_STATE_TIMED_OUT, and
+ *   the stream goes on
+ *
+ * What a [class@GtaskSup.Stream] does when one of its items times out, as
+ * the `:on_timeout` option of Elixir's `Task.async_stream`.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_ON_TIMEOUT_EXIT,
+  GTASK_SUP_ON_TIMEOUT_KILL_TASK,
+} GtaskSupOnTimeout;
 
 /**
  * GTASK_SUP_ERROR:
@@ -182,5 +203,43 @@ typedef void (*GtaskSupThreadFunc) (GtaskSupTask *task,
 typedef void (*GtaskSupAsyncFunc) (GtaskSupTask *task,
                                    GCancellable *cancellable,
                                    gpointer      user_data);
+
+/**
+ * GtaskSupStreamNextFunc:
+ * @stream: the stream
+ * @index: the index of the item to start, from 0
+ * @user_data: the data given with the function
+ *
+ * Gives a [class@GtaskSup.Stream] its next item. It is called on the owner
+ * context, only when the stream has a free slot, so a lazy or endless input
+ * is read only as fast as its items complete.
+ *
+ * Returns: (transfer full) (nullable): a new task, not started yet, of any
+ *   kind; or %NULL at the end of the input
+ *
+ * Since: 1.0
+ */
+typedef GtaskSupTask *(*GtaskSupStreamNextFunc) (GtaskSupStream *stream,
+                                                 guint64         index,
+                                                 gpointer        user_data);
+
+/**
+ * GtaskSupStreamMapFunc:
+ * @stream: the stream
+ * @item: (type GObject): an item of the input model
+ * @user_data: the data given with the function
+ *
+ * Makes the task for one item of the input of
+ * [method@GtaskSup.Supervisor.map_model]. It is called on the owner
+ * context, only when the stream has a free slot.
+ *
+ * Returns: (transfer full) (nullable): a new task, not started yet, of any
+ *   kind; or %NULL to end the input there
+ *
+ * Since: 1.0
+ */
+typedef GtaskSupTask *(*GtaskSupStreamMapFunc) (GtaskSupStream *stream,
+                                                gpointer        item,
+                                                gpointer        user_data);
 
 G_END_DECLS

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 # include "gtask-sup-enums.h"
 # include "gtask-sup-task.h"
 # include "gtask-sup-supervisor.h"
+# include "gtask-sup-stream.h"
 #undef GTASK_SUP_INSIDE
 
 G_END_DECLS

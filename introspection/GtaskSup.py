@@ -13,8 +13,14 @@ followed by `Supervisor.start(task)`.
 
 `current_task()` gives the callable its own task, for instance to watch
 `current_task().get_cancellable()` in a long loop or to report progress.
+
+A `Stream` is iterable: `for index, task in stream:` starts it if needed
+and yields its outputs as they come, running the owner context meanwhile;
+a stream that fails raises its error at the end, and leaving the loop
+early cancels it.
 """
 
+import collections
 import threading
 
 from gi.repository import GLib, GObject
@@ -114,3 +120,107 @@ class Supervisor(GtaskSup.Supervisor):
 
 
 __all__.append('Supervisor')
+
+
+@override
+class Stream(GtaskSup.Stream):
+
+    def start(self):
+        # Remembered for __iter__(), which starts the stream only if needed
+        # (the C API has no getter for it, and a second start() is a
+        # programmer error).
+        self._gtask_sup_started = True
+        GtaskSup.Stream.start(self)
+
+    def __iter__(self):
+        """Iterates the outputs of the stream as `(index, task)` pairs.
+
+        Starts the stream if it was not started yet, then runs the owner
+        context (the supervisor's `main-context`) until each output comes:
+        call it on the owner context's thread, where the stream is used
+        anyway. Pairs come in the order of the `item` signal: input order
+        if the stream is `ordered`, completion order otherwise. A failed or
+        timed-out item is an output like the others: look at
+        `task.get_state()` or `task.get_error()`.
+
+        When the input is exhausted the iteration ends. If the stream
+        itself failed (cancelled, an item timed out with
+        `OnTimeout.EXIT`, the supervisor closed, or its owner was
+        disposed), the iteration raises that `GLib.Error` after the last
+        output.
+
+        Leaving the loop early (`break`, an exception, or dropping the
+        iterator) cancels the stream, like halting an Elixir stream stops
+        its tasks.
+
+        A stream can be iterated once, before its first output: outputs
+        already emitted are not replayed (with `retain`, the stream is also
+        a `Gio.ListModel` of its finished tasks).
+        """
+        if self.get_finished() or self.get_n_outputs() > 0:
+            raise RuntimeError('a GtaskSup.Stream can only be iterated before '
+                               'its first output')
+
+        supervisor = self.dup_supervisor()
+        if supervisor is not None:
+            context = supervisor.get_main_context()
+        else:
+            context = GLib.MainContext.ref_thread_default()
+        del supervisor
+
+        if not context.acquire():
+            raise RuntimeError('a GtaskSup.Stream is iterated on the thread of '
+                               'its owner context')
+        context.release()
+
+        return self._iterate(context)
+
+    def _iterate(self, context):
+        outputs = collections.deque()
+        end = []   # [None] or [GLib.Error] once joined
+
+        def on_item(stream, index, task):
+            outputs.append((index, task))
+
+        def on_joined(stream, result):
+            try:
+                stream.join_finish(result)
+            except GLib.Error as error:
+                end.append(error)
+            else:
+                end.append(None)
+
+        context.acquire()
+        handler_id = self.connect('item', on_item)
+        try:
+            # join_async() calls back on the caller's thread-default context:
+            # make it the one iterated below. It also ends the loop when the
+            # owner is disposed (no `finished` then, but the join completes
+            # with G_IO_ERROR_CANCELLED).
+            context.push_thread_default()
+            try:
+                self.join_async(None, on_joined)
+            finally:
+                context.pop_thread_default()
+
+            if not getattr(self, '_gtask_sup_started', False):
+                self.start()
+
+            while True:
+                while outputs:
+                    yield outputs.popleft()
+                if end:
+                    break
+                context.iteration(True)
+
+            if end[0] is not None:
+                raise end[0]
+        finally:
+            self.disconnect(handler_id)
+            if not end:
+                # The consumer left early: stop the stream's work.
+                self.cancel()
+            context.release()
+
+
+__all__.append('Stream')

@@ -1,0 +1,1281 @@
+/* gtask-sup-stream.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gtask-sup-enums.h"
+#include "gtask-sup-i18n-private.h"
+#include "gtask-sup-stream-private.h"
+#include "gtask-sup-supervisor-private.h"
+#include "gtask-sup-task.h"
+
+/**
+ * GtaskSupStream:
+ *
+ * A bounded-concurrency map over a lazy input, like Elixir's
+ * `Task.async_stream`.
+ *
+ * A stream is made by [method@GtaskSup.Supervisor.map] (from a function
+ * that gives the next task) or [method@GtaskSup.Supervisor.map_model] (one
+ * task per item of a [iface@Gio.ListModel]), configured, then started with
+ * [method@GtaskSup.Stream.start]. It starts at most
+ * [property@GtaskSup.Stream:max-concurrency] of its items at once, as tasks
+ * of its supervisor, and asks for the next one only when a slot is free:
+ * an endless or lazy input never builds a queue (**back-pressure**).
+ *
+ * Each finished item is an output, emitted with
+ * [signal@GtaskSup.Stream::item]: in input order if
+ * [property@GtaskSup.Stream:ordered] (a result that waits for an earlier
+ * one keeps its slot, so memory stays bounded), in completion order
+ * otherwise. A failed item is an output too, at its place; the stream
+ * itself fails only if it is cancelled, if an item times out while
+ * [property@GtaskSup.Stream:on-timeout] is %GTASK_SUP_ON_TIMEOUT_EXIT, or
+ * if the supervisor closes. Then [signal@GtaskSup.Stream::finished] is
+ * emitted, once, and [method@GtaskSup.Stream.join_async] completes.
+ *
+ * With [property@GtaskSup.Stream:retain], the stream is also a list model
+ * of every finished task, in output order, for a `GtkListView`; without it,
+ * it keeps nothing and its memory does not grow with the input.
+ *
+ * Everything is emitted on the supervisor's owner context, from its
+ * iterations, never from inside a call of the stream's API. If the owner
+ * is disposed, the stream stops and emits nothing more. Use a stream on
+ * the owner context's thread.
+ *
+ * Since: 1.0
+ */
+
+/* task first: in the waiting table the key is &index, which must not be
+ * the address of the value itself, or GHashTable takes it for a set. */
+typedef struct
+{
+  GtaskSupTask *task;
+  guint64       index;
+} Output;
+
+struct _GtaskSupStream
+{
+  GObject                 parent_instance;
+
+  GtaskSupSupervisor     *supervisor;   /* not a reference: NULL once silenced */
+  GMainContext           *context;
+
+  GtaskSupStreamNextFunc  next_func;
+  gpointer                next_data;
+  GDestroyNotify          next_destroy;
+
+  guint                   max_concurrency;
+  int                     timeout;
+  GtaskSupOnTimeout       on_timeout;
+
+  guint64                 next_index;     /* the next item to ask for */
+  guint64                 next_output;    /* ordered: the next index to emit */
+  guint64                 n_outputs;
+  GHashTable             *in_flight;      /* task → Output */
+  GHashTable             *waiting;        /* ordered: index → Output, done, not emitted */
+  Output                 *refused;        /* refused by max-children, tried again */
+  GPtrArray              *outputs;        /* retain: every finished task, in output order */
+  GError                 *error;
+  GSource                *idle;           /* fills slots, or emits ::finished */
+  GQueue                  joiners;        /* GTask of join_async() */
+  gulong                  handler_ids[3];
+
+  guint                   ordered : 1;
+  guint                   retain : 1;
+  guint                   started : 1;
+  guint                   input_done : 1;
+  guint                   finished : 1;   /* no more item; ::finished comes next */
+  guint                   emitted : 1;    /* ::finished was emitted */
+  guint                   silenced : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_SUPERVISOR,
+  PROP_MAX_CONCURRENCY,
+  PROP_ORDERED,
+  PROP_TIMEOUT,
+  PROP_ON_TIMEOUT,
+  PROP_RETAIN,
+  PROP_N_RUNNING,
+  PROP_N_OUTPUTS,
+  PROP_FINISHED,
+  N_PROPS
+};
+
+enum {
+  ITEM,
+  FINISHED,
+  N_SIGNALS
+};
+
+static GType
+gtask_sup_stream_get_item_type (GListModel *model)
+{
+  return GTASK_SUP_TYPE_TASK;
+}
+
+static guint
+gtask_sup_stream_get_n_items (GListModel *model)
+{
+  GtaskSupStream *self = GTASK_SUP_STREAM (model);
+
+  return self->outputs->len;
+}
+
+static gpointer
+gtask_sup_stream_get_item (GListModel *model,
+                           guint       position)
+{
+  GtaskSupStream *self = GTASK_SUP_STREAM (model);
+
+  if (position >= self->outputs->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->outputs, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = gtask_sup_stream_get_item_type;
+  iface->get_n_items = gtask_sup_stream_get_n_items;
+  iface->get_item = gtask_sup_stream_get_item;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (GtaskSupStream, gtask_sup_stream, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void gtask_sup_stream_fill (GtaskSupStream *self);
+
+static void
+output_free (gpointer data)
+{
+  Output *output = data;
+
+  g_clear_object (&output->task);
+  g_free (output);
+}
+
+static Output *
+output_new (guint64       index,
+            GtaskSupTask *task)
+{
+  Output *output = g_new (Output, 1);
+
+  output->index = index;
+  output->task = task;
+
+  return output;
+}
+
+static void
+gtask_sup_stream_drop_input (GtaskSupStream *self)
+{
+  self->input_done = TRUE;
+  self->next_func = NULL;
+  if (self->next_destroy != NULL)
+    g_clear_pointer (&self->next_data, self->next_destroy);
+  self->next_destroy = NULL;
+}
+
+static void
+gtask_sup_stream_disconnect (GtaskSupStream *self)
+{
+  if (self->supervisor != NULL)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (self->handler_ids); i++)
+        g_clear_signal_handler (&self->handler_ids[i], self->supervisor);
+    }
+}
+
+static void
+gtask_sup_stream_complete_joiners (GtaskSupStream *self,
+                                   gboolean        later)
+{
+  GTask *joiner;
+
+  while ((joiner = g_queue_pop_head (&self->joiners)) != NULL)
+    {
+      GError *error = self->error != NULL ? g_error_copy (self->error) : NULL;
+
+      if (later)
+        _gtask_sup_return_later (joiner, error);
+      else if (error != NULL)
+        g_task_return_error (joiner, error);
+      else
+        g_task_return_boolean (joiner, TRUE);
+      g_object_unref (joiner);
+    }
+}
+
+static void
+gtask_sup_stream_set_idle (GtaskSupStream *self,
+                           GSourceFunc     func)
+{
+  if (self->idle != NULL)
+    {
+      g_source_destroy (self->idle);
+      g_clear_pointer (&self->idle, g_source_unref);
+    }
+
+  if (func == NULL)
+    return;
+
+  self->idle = g_idle_source_new ();
+  g_source_set_priority (self->idle, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->idle, "[gtask-sup] stream");
+  g_source_set_callback (self->idle, func, self, NULL);
+  g_source_attach (self->idle, self->context);
+}
+
+static gboolean
+emit_finished_cb (gpointer data)
+{
+  GtaskSupStream *self = data;
+
+  g_clear_pointer (&self->idle, g_source_unref);
+
+  self->emitted = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINISHED]);
+  g_signal_emit (self, signals[FINISHED], 0, self->error);
+  gtask_sup_stream_complete_joiners (self, FALSE);
+
+  /* The reference start() took. */
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* No more items: drops what is in flight (cancelling it unless it all went
+ * well), and emits ::finished from a later iteration. Takes @error. */
+static void
+gtask_sup_stream_finish (GtaskSupStream *self,
+                         GError         *error)
+{
+  g_autoptr(GHashTable) in_flight = NULL;
+  GHashTableIter iter;
+  gpointer task;
+
+  g_assert (!self->finished);
+
+  self->finished = TRUE;
+  self->error = error;
+
+  gtask_sup_stream_disconnect (self);
+  gtask_sup_stream_drop_input (self);
+  g_clear_pointer (&self->refused, output_free);
+  g_hash_table_remove_all (self->waiting);
+
+  in_flight = g_steal_pointer (&self->in_flight);
+  self->in_flight = g_hash_table_new_full (NULL, NULL, NULL, output_free);
+  g_hash_table_iter_init (&iter, in_flight);
+  while (g_hash_table_iter_next (&iter, &task, NULL))
+    gtask_sup_task_cancel (task);
+
+  gtask_sup_stream_set_idle (self, emit_finished_cb);
+}
+
+static void
+gtask_sup_stream_check_done (GtaskSupStream *self)
+{
+  if (!self->finished &&
+      self->input_done &&
+      self->refused == NULL &&
+      g_hash_table_size (self->in_flight) == 0 &&
+      g_hash_table_size (self->waiting) == 0)
+    gtask_sup_stream_finish (self, NULL);
+}
+
+static void
+gtask_sup_stream_emit (GtaskSupStream *self,
+                       Output         *output)
+{
+  self->n_outputs++;
+
+  if (self->retain)
+    {
+      g_ptr_array_add (self->outputs, g_object_ref (output->task));
+      g_list_model_items_changed (G_LIST_MODEL (self), self->outputs->len - 1, 0, 1);
+    }
+
+  g_signal_emit (self, signals[ITEM], 0, output->index, output->task);
+}
+
+/* An item is done: it is an output now, or, in order, once the ones before
+ * it are. Takes @output. */
+static void
+gtask_sup_stream_output (GtaskSupStream *self,
+                         Output         *output)
+{
+  if (!self->ordered)
+    {
+      gtask_sup_stream_emit (self, output);
+      output_free (output);
+      return;
+    }
+
+  if (output->index != self->next_output)
+    {
+      g_hash_table_insert (self->waiting, &output->index, output);
+      return;
+    }
+
+  gtask_sup_stream_emit (self, output);
+  output_free (output);
+  self->next_output++;
+
+  /* A handler may have finished or silenced the stream. */
+  while (!self->finished)
+    {
+      gpointer key, value;
+
+      if (!g_hash_table_steal_extended (self->waiting, &self->next_output, &key, &value))
+        break;
+
+      gtask_sup_stream_emit (self, value);
+      output_free (value);
+      self->next_output++;
+    }
+}
+
+static void
+task_done_cb (GtaskSupStream *self,
+              GtaskSupTask   *task)
+{
+  g_autoptr(GtaskSupStream) hold = g_object_ref (self);
+  Output *output;
+
+  /* Held: a handler of ::item may drop the owner, which silences the
+   * stream and drops the reference start() took. */
+  if (!g_hash_table_steal_extended (self->in_flight, task, NULL, (gpointer *)&output))
+    {
+      /* Another task of the supervisor ended: a refused item may fit now. */
+      if (self->refused != NULL)
+        gtask_sup_stream_fill (self);
+      return;
+    }
+
+  if (gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_TIMED_OUT &&
+      self->on_timeout == GTASK_SUP_ON_TIMEOUT_EXIT)
+    {
+      GError *error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                   _("Item %" G_GUINT64_FORMAT " of the stream timed out after %d ms"),
+                                   output->index, gtask_sup_task_get_timeout (task));
+
+      output_free (output);
+      gtask_sup_stream_finish (self, error);
+      return;
+    }
+
+  gtask_sup_stream_output (self, output);
+
+  if (!self->finished)
+    gtask_sup_stream_fill (self);
+}
+
+static void
+succeeded_cb (GtaskSupSupervisor *supervisor,
+              GtaskSupTask       *task,
+              GtaskSupStream     *self)
+{
+  task_done_cb (self, task);
+}
+
+static void
+failed_cb (GtaskSupSupervisor *supervisor,
+           GtaskSupTask       *task,
+           const GError       *error,
+           GtaskSupStream     *self)
+{
+  task_done_cb (self, task);
+}
+
+static gboolean
+has_free_slot (GtaskSupStream *self)
+{
+  guint used = g_hash_table_size (self->in_flight) +
+               (self->ordered ? g_hash_table_size (self->waiting) : 0);
+
+  return self->max_concurrency == 0 || used < self->max_concurrency;
+}
+
+/* Starts items while there are free slots. On the owner context, never
+ * inside a call of the API. */
+static void
+gtask_sup_stream_fill (GtaskSupStream *self)
+{
+  g_object_ref (self);
+
+  while (!self->finished && has_free_slot (self))
+    {
+      g_autoptr(GError) error = NULL;
+      Output *output;
+
+      if (self->refused != NULL)
+        {
+          output = g_steal_pointer (&self->refused);
+        }
+      else if (!self->input_done)
+        {
+          GtaskSupTask *task = self->next_func (self, self->next_index, self->next_data);
+
+          if (self->finished)
+            {
+              /* next_func cancelled the stream. */
+              g_clear_object (&task);
+              break;
+            }
+
+          if (task == NULL)
+            {
+              gtask_sup_stream_drop_input (self);
+              break;
+            }
+
+          if (!GTASK_SUP_IS_TASK (task) || gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_NEW)
+            {
+              g_critical ("The next function of stream %p returned %p, not a new GtaskSupTask",
+                          self, task);
+              g_clear_object (&task);
+              gtask_sup_stream_drop_input (self);
+              break;
+            }
+
+          if (self->timeout >= 0 && gtask_sup_task_get_timeout (task) < 0)
+            gtask_sup_task_set_timeout (task, self->timeout);
+
+          output = output_new (self->next_index++, task);
+        }
+      else
+        {
+          break;
+        }
+
+      if (!gtask_sup_supervisor_start (self->supervisor, output->task, &error))
+        {
+          if (g_error_matches (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_MAX_CHILDREN))
+            {
+              /* The supervisor has live children: tried again when one
+               * of them ends. */
+              self->refused = output;
+              break;
+            }
+
+          output_free (output);
+          gtask_sup_stream_finish (self, g_steal_pointer (&error));
+          break;
+        }
+
+      g_hash_table_insert (self->in_flight, output->task, output);
+    }
+
+  gtask_sup_stream_check_done (self);
+  g_object_unref (self);
+}
+
+static gboolean
+fill_cb (gpointer data)
+{
+  GtaskSupStream *self = data;
+
+  g_clear_pointer (&self->idle, g_source_unref);
+  gtask_sup_stream_fill (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The supervisor is gone (its owner was disposed, or it was finalized):
+ * stop, and emit nothing more. join_async() callers still complete, as
+ * GIO's asynchronous calls always do. */
+void
+_gtask_sup_stream_silence (GtaskSupStream *self)
+{
+  if (self->silenced)
+    return;
+
+  self->silenced = TRUE;
+
+  if (!self->finished)
+    {
+      self->finished = TRUE;
+      self->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         _("The stream was stopped: its owner or supervisor is gone"));
+      gtask_sup_stream_drop_input (self);
+      g_clear_pointer (&self->refused, output_free);
+      g_hash_table_remove_all (self->waiting);
+      g_hash_table_remove_all (self->in_flight);
+    }
+
+  gtask_sup_stream_disconnect (self);
+  self->supervisor = NULL;
+  gtask_sup_stream_set_idle (self, NULL);
+
+  if (self->started && !self->emitted)
+    {
+      self->emitted = TRUE;
+      /* Inside the finalization of the owner or supervisor. */
+      gtask_sup_stream_complete_joiners (self, TRUE);
+      /* The reference start() took. */
+      g_object_unref (self);
+    }
+}
+
+GtaskSupStream *
+_gtask_sup_stream_new (GtaskSupSupervisor     *supervisor,
+                       GtaskSupStreamNextFunc  next_func,
+                       gpointer                user_data,
+                       GDestroyNotify          destroy)
+{
+  GtaskSupStream *self;
+
+  self = g_object_new (GTASK_SUP_TYPE_STREAM, NULL);
+  /* Not a reference: the supervisor knows every stream it made, and
+   * silences them (clearing this) when it goes. */
+  self->supervisor = supervisor;
+  _gtask_sup_supervisor_add_stream (supervisor, self);
+  self->context = g_main_context_ref (gtask_sup_supervisor_get_main_context (supervisor));
+  self->next_func = next_func;
+  self->next_data = user_data;
+  self->next_destroy = destroy;
+
+  return self;
+}
+
+/* GObject {{{1 */
+
+static void
+gtask_sup_stream_dispose (GObject *object)
+{
+  GtaskSupStream *self = (GtaskSupStream *)object;
+
+  /* Not running: start() holds a reference until ::finished. */
+  gtask_sup_stream_disconnect (self);
+  if (self->supervisor != NULL)
+    {
+      _gtask_sup_supervisor_remove_stream (self->supervisor, self);
+      self->supervisor = NULL;
+    }
+  gtask_sup_stream_set_idle (self, NULL);
+  gtask_sup_stream_drop_input (self);
+  g_clear_pointer (&self->refused, output_free);
+  g_ptr_array_set_size (self->outputs, 0);
+
+  G_OBJECT_CLASS (gtask_sup_stream_parent_class)->dispose (object);
+}
+
+static void
+gtask_sup_stream_finalize (GObject *object)
+{
+  GtaskSupStream *self = (GtaskSupStream *)object;
+
+  g_assert (g_queue_is_empty (&self->joiners));
+
+  g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->waiting, g_hash_table_unref);
+  g_clear_pointer (&self->outputs, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (gtask_sup_stream_parent_class)->finalize (object);
+}
+
+static void
+gtask_sup_stream_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  GtaskSupStream *self = GTASK_SUP_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_SUPERVISOR:
+      g_value_take_object (value, gtask_sup_stream_dup_supervisor (self));
+      break;
+
+    case PROP_MAX_CONCURRENCY:
+      g_value_set_uint (value, self->max_concurrency);
+      break;
+
+    case PROP_ORDERED:
+      g_value_set_boolean (value, self->ordered);
+      break;
+
+    case PROP_TIMEOUT:
+      g_value_set_int (value, self->timeout);
+      break;
+
+    case PROP_ON_TIMEOUT:
+      g_value_set_enum (value, self->on_timeout);
+      break;
+
+    case PROP_RETAIN:
+      g_value_set_boolean (value, self->retain);
+      break;
+
+    case PROP_N_RUNNING:
+      g_value_set_uint (value, gtask_sup_stream_get_n_running (self));
+      break;
+
+    case PROP_N_OUTPUTS:
+      g_value_set_uint64 (value, self->n_outputs);
+      break;
+
+    case PROP_FINISHED:
+      g_value_set_boolean (value, self->emitted);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gtask_sup_stream_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  GtaskSupStream *self = GTASK_SUP_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_CONCURRENCY:
+      gtask_sup_stream_set_max_concurrency (self, g_value_get_uint (value));
+      break;
+
+    case PROP_ORDERED:
+      gtask_sup_stream_set_ordered (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_TIMEOUT:
+      gtask_sup_stream_set_timeout (self, g_value_get_int (value));
+      break;
+
+    case PROP_ON_TIMEOUT:
+      gtask_sup_stream_set_on_timeout (self, g_value_get_enum (value));
+      break;
+
+    case PROP_RETAIN:
+      gtask_sup_stream_set_retain (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gtask_sup_stream_dispose;
+  object_class->finalize = gtask_sup_stream_finalize;
+  object_class->get_property = gtask_sup_stream_get_property;
+  object_class->set_property = gtask_sup_stream_set_property;
+
+  /**
+   * GtaskSupStream:supervisor: (getter dup_supervisor)
+   *
+   * The supervisor that runs the stream's items, or %NULL once it is gone.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SUPERVISOR] =
+    g_param_spec_object ("supervisor", NULL, NULL,
+                         GTASK_SUP_TYPE_SUPERVISOR,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:max-concurrency:
+   *
+   * The most items started and not yet emitted at once, or 0 for no limit.
+   * Defaults to the number of processors.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_CONCURRENCY] =
+    g_param_spec_uint ("max-concurrency", NULL, NULL,
+                       0, G_MAXUINT, g_get_num_processors (),
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:ordered:
+   *
+   * Whether outputs are emitted in input order (the default) rather than
+   * in completion order. In order, an item done before an earlier one waits,
+   * and keeps its slot until it is emitted.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ORDERED] =
+    g_param_spec_boolean ("ordered", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:timeout:
+   *
+   * The time each item may take, in milliseconds, counted from when it is
+   * started, or -1 for none. It is set on every item whose own
+   * [property@GtaskSup.Task:timeout] is -1.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_int ("timeout", NULL, NULL,
+                      -1, G_MAXINT, -1,
+                      (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:on-timeout:
+   *
+   * What the stream does when an item times out.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ON_TIMEOUT] =
+    g_param_spec_enum ("on-timeout", NULL, NULL,
+                       GTASK_SUP_TYPE_ON_TIMEOUT,
+                       GTASK_SUP_ON_TIMEOUT_EXIT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:retain:
+   *
+   * Whether the stream keeps every finished task, as the items of its list
+   * model, in output order (the default). Without it, the stream keeps
+   * nothing, and its memory stays bounded whatever the size of the input.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RETAIN] =
+    g_param_spec_boolean ("retain", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:n-running:
+   *
+   * The number of items started and not done yet.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_RUNNING] =
+    g_param_spec_uint ("n-running", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:n-outputs:
+   *
+   * The number of outputs emitted so far.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_OUTPUTS] =
+    g_param_spec_uint64 ("n-outputs", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:finished: (getter get_finished)
+   *
+   * Whether [signal@GtaskSup.Stream::finished] was emitted.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_FINISHED] =
+    g_param_spec_boolean ("finished", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GtaskSupStream::item:
+   * @self: the stream
+   * @index: the item's index in the input, from 0
+   * @task: the finished task: succeeded, failed or timed out
+   *
+   * Emitted on the owner context for each output, in input order if
+   * [property@GtaskSup.Stream:ordered], in completion order otherwise.
+   *
+   * Since: 1.0
+   */
+  signals[ITEM] =
+    g_signal_new ("item",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_UINT64,
+                  GTASK_SUP_TYPE_TASK);
+
+  /**
+   * GtaskSupStream::finished:
+   * @self: the stream
+   * @error: (nullable): %NULL if every item was emitted; otherwise why the
+   *   stream stopped: %G_IO_ERROR_CANCELLED, %G_IO_ERROR_TIMED_OUT (an item
+   *   timed out, with %GTASK_SUP_ON_TIMEOUT_EXIT), or the error of the
+   *   supervisor refusing an item, such as %GTASK_SUP_ERROR_CLOSED
+   *
+   * Emitted once on the owner context, after the last
+   * [signal@GtaskSup.Stream::item]. Nothing is emitted after it. It is not
+   * emitted if the owner was disposed.
+   *
+   * Since: 1.0
+   */
+  signals[FINISHED] =
+    g_signal_new ("finished",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+gtask_sup_stream_init (GtaskSupStream *self)
+{
+  self->max_concurrency = g_get_num_processors ();
+  self->ordered = TRUE;
+  self->retain = TRUE;
+  self->timeout = -1;
+  self->on_timeout = GTASK_SUP_ON_TIMEOUT_EXIT;
+  self->in_flight = g_hash_table_new_full (NULL, NULL, NULL, output_free);
+  self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, output_free);
+  self->outputs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->joiners);
+}
+
+/* Public API {{{1 */
+
+/**
+ * gtask_sup_stream_dup_supervisor: (get-property supervisor)
+ * @self: a stream
+ *
+ * Gets the supervisor that runs the stream's items.
+ *
+ * Returns: (transfer full) (nullable): the supervisor, or %NULL once it is
+ *   gone
+ *
+ * Since: 1.0
+ */
+GtaskSupSupervisor *
+gtask_sup_stream_dup_supervisor (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), NULL);
+
+  return self->supervisor != NULL ? g_object_ref (self->supervisor) : NULL;
+}
+
+#define DEFINE_SETTER(name, type, field, prop, check)                      \
+void                                                                       \
+gtask_sup_stream_set_##name (GtaskSupStream *self,                         \
+                             type            value)                        \
+{                                                                          \
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));                           \
+  g_return_if_fail (check);                                                \
+                                                                           \
+  if (self->field == value)                                                \
+    return;                                                                \
+                                                                           \
+  self->field = value;                                                     \
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);            \
+}
+
+/**
+ * gtask_sup_stream_get_max_concurrency: (get-property max-concurrency)
+ * @self: a stream
+ *
+ * Gets the most items the stream runs at once.
+ *
+ * Returns: the limit, or 0 for none
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_stream_get_max_concurrency (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), 0);
+
+  return self->max_concurrency;
+}
+
+/**
+ * gtask_sup_stream_set_max_concurrency: (set-property max-concurrency)
+ * @self: a stream that was not started yet
+ * @max_concurrency: the most items started and not yet emitted, or 0 for
+ *   no limit (then the whole input is read at once)
+ *
+ * Sets how many items run at once.
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (max_concurrency, guint, max_concurrency, PROP_MAX_CONCURRENCY, !self->started)
+
+/**
+ * gtask_sup_stream_get_ordered: (get-property ordered)
+ * @self: a stream
+ *
+ * Gets whether outputs come in input order.
+ *
+ * Returns: %TRUE if outputs come in input order
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_stream_get_ordered (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), TRUE);
+
+  return self->ordered;
+}
+
+/**
+ * gtask_sup_stream_set_ordered: (set-property ordered)
+ * @self: a stream that was not started yet
+ * @ordered: %TRUE for input order, %FALSE for completion order
+ *
+ * Sets the order of the outputs.
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (ordered, gboolean, ordered, PROP_ORDERED, !self->started)
+
+/**
+ * gtask_sup_stream_get_timeout: (get-property timeout)
+ * @self: a stream
+ *
+ * Gets the time each item may take.
+ *
+ * Returns: the timeout in milliseconds, or -1 for none
+ *
+ * Since: 1.0
+ */
+int
+gtask_sup_stream_get_timeout (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), -1);
+
+  return self->timeout;
+}
+
+/**
+ * gtask_sup_stream_set_timeout: (set-property timeout)
+ * @self: a stream that was not started yet
+ * @timeout_ms: the timeout in milliseconds, or -1 for none
+ *
+ * Sets the time each item may take, from when it is started.
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (timeout, int, timeout, PROP_TIMEOUT, !self->started && value >= -1)
+
+/**
+ * gtask_sup_stream_get_on_timeout: (get-property on-timeout)
+ * @self: a stream
+ *
+ * Gets what the stream does when an item times out.
+ *
+ * Returns: the policy
+ *
+ * Since: 1.0
+ */
+GtaskSupOnTimeout
+gtask_sup_stream_get_on_timeout (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), GTASK_SUP_ON_TIMEOUT_EXIT);
+
+  return self->on_timeout;
+}
+
+/**
+ * gtask_sup_stream_set_on_timeout: (set-property on-timeout)
+ * @self: a stream that was not started yet
+ * @on_timeout: the policy
+ *
+ * Sets what the stream does when an item times out.
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (on_timeout, GtaskSupOnTimeout, on_timeout, PROP_ON_TIMEOUT,
+               !self->started && value <= GTASK_SUP_ON_TIMEOUT_KILL_TASK)
+
+/**
+ * gtask_sup_stream_get_retain: (get-property retain)
+ * @self: a stream
+ *
+ * Gets whether the stream keeps its finished tasks.
+ *
+ * Returns: %TRUE if it keeps them
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_stream_get_retain (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), TRUE);
+
+  return self->retain;
+}
+
+/**
+ * gtask_sup_stream_set_retain: (set-property retain)
+ * @self: a stream that was not started yet
+ * @retain: whether to keep every finished task
+ *
+ * Sets whether the stream is a list model of its finished tasks.
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (retain, gboolean, retain, PROP_RETAIN, !self->started)
+
+/**
+ * gtask_sup_stream_get_n_running: (get-property n-running)
+ * @self: a stream
+ *
+ * Gets the number of items started and not done yet.
+ *
+ * Returns: the number of items in flight
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_stream_get_n_running (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), 0);
+
+  return g_hash_table_size (self->in_flight);
+}
+
+/**
+ * gtask_sup_stream_get_n_outputs: (get-property n-outputs)
+ * @self: a stream
+ *
+ * Gets the number of outputs emitted so far.
+ *
+ * Returns: the number of outputs
+ *
+ * Since: 1.0
+ */
+guint64
+gtask_sup_stream_get_n_outputs (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), 0);
+
+  return self->n_outputs;
+}
+
+/**
+ * gtask_sup_stream_get_finished: (get-property finished)
+ * @self: a stream
+ *
+ * Gets whether [signal@GtaskSup.Stream::finished] was emitted.
+ *
+ * Returns: %TRUE if the stream has finished
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_stream_get_finished (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), FALSE);
+
+  return self->emitted;
+}
+
+/**
+ * gtask_sup_stream_start:
+ * @self: a stream that was not started yet
+ *
+ * Starts the stream. Its first items are asked for and started from a
+ * later iteration of the owner context, never from inside this call; an
+ * empty input finishes from a later iteration too.
+ *
+ * A running stream keeps itself alive until
+ * [signal@GtaskSup.Stream::finished], like a #GTask. Call it on the owner
+ * context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_start (GtaskSupStream *self)
+{
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+  g_return_if_fail (!self->started);
+
+  self->started = TRUE;
+
+  if (self->silenced)
+    {
+      /* Its supervisor is gone: nothing will ever be emitted. */
+      self->emitted = TRUE;
+      gtask_sup_stream_complete_joiners (self, TRUE);
+      return;
+    }
+
+  g_object_ref (self);
+
+  if (self->finished)
+    {
+      /* Cancelled before it started. */
+      gtask_sup_stream_set_idle (self, emit_finished_cb);
+      return;
+    }
+
+  self->handler_ids[0] = g_signal_connect (self->supervisor, "succeeded",
+                                           G_CALLBACK (succeeded_cb), self);
+  self->handler_ids[1] = g_signal_connect (self->supervisor, "failed",
+                                           G_CALLBACK (failed_cb), self);
+  self->handler_ids[2] = g_signal_connect (self->supervisor, "timed-out",
+                                           G_CALLBACK (succeeded_cb), self);
+
+  gtask_sup_stream_set_idle (self, fill_cb);
+}
+
+/**
+ * gtask_sup_stream_cancel:
+ * @self: a stream
+ *
+ * Stops the stream: its items in flight are cancelled, no more are asked
+ * for, and [signal@GtaskSup.Stream::finished] is emitted with
+ * %G_IO_ERROR_CANCELLED from a later iteration of the owner context. Does
+ * nothing if the stream has already finished.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_cancel (GtaskSupStream *self)
+{
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+
+  if (self->finished)
+    return;
+
+  gtask_sup_stream_finish (self,
+                           g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                _("The stream was cancelled")));
+
+  /* Not started: nothing holds the reference emit_finished_cb() drops. */
+  if (!self->started)
+    gtask_sup_stream_set_idle (self, NULL);
+}
+
+static void
+source_destroy_and_unref (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+static gboolean
+join_cancelled_cb (GCancellable *cancellable,
+                   gpointer      data)
+{
+  GTask *joiner = data;
+  GtaskSupStream *self = g_task_get_source_object (joiner);
+
+  /* Still waiting: stop waiting. The stream goes on. */
+  if (g_queue_remove (&self->joiners, joiner))
+    {
+      g_task_return_error_if_cancelled (joiner);
+      g_object_unref (joiner);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gtask_sup_stream_join_async:
+ * @self: a stream
+ * @cancellable: (nullable): a #GCancellable to stop waiting: the callback
+ *   then comes with %G_IO_ERROR_CANCELLED, and the stream goes on
+ * @callback: (scope async) (closure user_data): called when the stream has
+ *   finished
+ * @user_data: data for @callback
+ *
+ * Waits for the stream to finish. @callback is called on the thread-default
+ * main context of the caller, from a later iteration of it; call
+ * [method@GtaskSup.Stream.join_finish] there.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_join_async (GtaskSupStream      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) joiner = NULL;
+
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  joiner = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (joiner, gtask_sup_stream_join_async);
+  g_task_set_name (joiner, "[gtask-sup] stream join");
+
+  if (self->emitted)
+    {
+      if (self->error != NULL)
+        g_task_return_error (joiner, g_error_copy (self->error));
+      else
+        g_task_return_boolean (joiner, TRUE);
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_static_name (source, "[gtask-sup] stream join cancelled");
+      g_source_set_callback (source, G_SOURCE_FUNC (join_cancelled_cb), joiner, NULL);
+      g_source_attach (source, g_task_get_context (joiner));
+      /* Destroyed with the GTask, which may outlive the context. */
+      g_task_set_task_data (joiner, source, source_destroy_and_unref);
+    }
+
+  g_queue_push_tail (&self->joiners, g_steal_pointer (&joiner));
+}
+
+/**
+ * gtask_sup_stream_join_finish:
+ * @self: a stream
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@GtaskSup.Stream.join_async].
+ *
+ * Returns: %TRUE if every item was emitted (some of them may have failed);
+ *   %FALSE with the error of [signal@GtaskSup.Stream::finished] otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_stream_join_finish (GtaskSupStream  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gtask_sup_stream_join_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* vim:set foldmethod=marker: */
