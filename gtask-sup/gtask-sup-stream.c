@@ -764,7 +764,8 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
   /**
    * GtaskSupStream:n-running:
    *
-   * The number of items started and not done yet.
+   * The number of items started and not done yet. It has no `notify`:
+   * read it from the stream's signal handlers.
    *
    * Since: 1.0
    */
@@ -776,7 +777,8 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
   /**
    * GtaskSupStream:n-outputs:
    *
-   * The number of outputs emitted so far.
+   * The number of outputs emitted so far. It has no `notify`: each output
+   * is a [signal@GtaskSup.Stream::item].
    *
    * Since: 1.0
    */
@@ -1176,13 +1178,6 @@ gtask_sup_stream_cancel (GtaskSupStream *self)
     gtask_sup_stream_set_idle (self, NULL);
 }
 
-static void
-source_destroy_and_unref (gpointer data)
-{
-  g_source_destroy (data);
-  g_source_unref (data);
-}
-
 static gboolean
 join_cancelled_cb (GCancellable *cancellable,
                    gpointer      data)
@@ -1247,7 +1242,7 @@ gtask_sup_stream_join_async (GtaskSupStream      *self,
       g_source_set_callback (source, G_SOURCE_FUNC (join_cancelled_cb), joiner, NULL);
       g_source_attach (source, g_task_get_context (joiner));
       /* Destroyed with the GTask, which may outlive the context. */
-      g_task_set_task_data (joiner, source, source_destroy_and_unref);
+      g_task_set_task_data (joiner, source, _gtask_sup_source_destroy_and_unref);
     }
 
   g_queue_push_tail (&self->joiners, g_steal_pointer (&joiner));

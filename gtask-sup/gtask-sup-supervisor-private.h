@@ -64,6 +64,9 @@ void     _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
                                             GtaskSupTask *task,
                                             gboolean      state,
                                             gboolean      progress);
+/* For a GTask's data: a GSource attached for it, destroyed with it. */
+G_GNUC_INTERNAL
+void     _gtask_sup_source_destroy_and_unref (gpointer            source);
 G_GNUC_INTERNAL
 void     _gtask_sup_return_later             (GTask              *task,
                                               GError             *error);

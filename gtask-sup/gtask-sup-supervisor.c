@@ -1964,11 +1964,11 @@ gtask_sup_supervisor_set_max_seconds (GtaskSupSupervisor *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SECONDS]);
 }
 
-static void
-source_destroy_and_unref (gpointer data)
+void
+_gtask_sup_source_destroy_and_unref (gpointer source)
 {
-  g_source_destroy (data);
-  g_source_unref (data);
+  g_source_destroy (source);
+  g_source_unref (source);
 }
 
 static gboolean
@@ -2046,7 +2046,7 @@ gtask_sup_supervisor_shutdown_async (GtaskSupSupervisor  *self,
       g_source_attach (source, self->context);
       /* Destroyed with the GTask, so it never outlives its data; the task
        * data keeps a reference, since the GTask may outlive the context. */
-      g_task_set_task_data (waiter, source, source_destroy_and_unref);
+      g_task_set_task_data (waiter, source, _gtask_sup_source_destroy_and_unref);
     }
 
   g_queue_push_tail (&self->shutdown_waiters, g_object_ref (waiter));
