@@ -14,6 +14,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+# include <sys/prctl.h>
+#endif
 
 #include "gtask-sup-i18n-private.h"
 #include "gtask-sup-subprocess-private.h"
@@ -50,11 +53,18 @@ get_service_context (void)
   return service_context;
 }
 
-/* Runs in the child between fork() and exec(): async-signal-safe only. */
+/* Runs in the child between fork() and exec(): async-signal-safe only.
+ * Its own process group, so that signals reach what it starts too; and on
+ * Linux, SIGKILL when the thread that spawned it ends, which is the
+ * subprocess thread, which ends with the process: a program that exits
+ * (or crashes) before a kill timer fires leaves no orphan behind. */
 static void
 child_setup (gpointer data)
 {
   setpgid (0, 0);
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
 }
 
 /* Signals the child's process group. A process group id cannot be given
