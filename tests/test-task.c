@@ -84,24 +84,6 @@ typedef struct
 } NotifyCounter;
 
 static void
-notify_count_cb (GObject    *object,
-                 GParamSpec *pspec,
-                 gpointer    user_data)
-{
-  GHashTable *counts = user_data;
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, pspec->name));
-
-  g_hash_table_insert (counts, (gpointer) pspec->name, GUINT_TO_POINTER (n + 1));
-}
-
-static guint
-notify_count (GHashTable *counts,
-              const char *name)
-{
-  return GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
-}
-
-static void
 test_defaults (Fixture       *f,
                gconstpointer  data)
 {

@@ -1158,4 +1158,23 @@ fixture_start (Fixture      *f,
 /* Tests call g_test_summary (data) first thing: the summary is the test data. */
 #define TEST_SUMMARY() g_test_summary ((const char *) data)
 
+/* Counts notify emissions by property name, in a GHashTable (name → count). */
+static inline void
+notify_count_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  GHashTable *counts = user_data;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, pspec->name));
+
+  g_hash_table_insert (counts, (gpointer) pspec->name, GUINT_TO_POINTER (n + 1));
+}
+
+static inline guint
+notify_count (GHashTable *counts,
+              const char *name)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+}
+
 G_END_DECLS
