@@ -20,6 +20,8 @@
 
 #include <gtask-sup/gtask-sup.h>
 
+#include "bench-util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,29 +488,13 @@ measure_bare_gtask (Bench  *bench,
 
 /* Report ----------------------------------------------------------------- */
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double da = *(const double *) a;
-  double db = *(const double *) b;
-
-  return (da > db) - (da < db);
-}
-
 static Figure
 figure_from_samples (GArray *samples)
 {
   Figure figure;
-  guint n = samples->len;
 
-  g_array_sort (samples, compare_doubles);
+  figure.median = bench_sort_median (samples) / n_tasks;
   figure.best = g_array_index (samples, double, 0) / n_tasks;
-  if (n % 2 == 1)
-    figure.median = g_array_index (samples, double, n / 2) / n_tasks;
-  else
-    figure.median = (g_array_index (samples, double, n / 2 - 1) +
-                     g_array_index (samples, double, n / 2)) / 2 / n_tasks;
 
   return figure;
 }
@@ -580,7 +566,6 @@ main (int   argc,
   gboolean known;
   double sup_heap = 0, sup_rss = 0, sup_timeout_heap = 0, sup_timeout_rss = 0;
   double gtask_heap = 0, gtask_rss = 0;
-  const char *slice = g_getenv ("G_SLICE");
   Bench bench = { 0, };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (subjects) == N_SUBJECTS);
@@ -617,13 +602,7 @@ main (int   argc,
 
   printf ("bench-overhead: N = %d tasks per run, %d run%s, M = %d queued tasks\n",
           n_tasks, n_runs, n_runs == 1 ? "" : "s", n_queued);
-  printf ("GLib %u.%u.%u, %u CPUs, G_SLICE=%s\n",
-          glib_major_version, glib_minor_version, glib_micro_version,
-          g_get_num_processors (), slice != NULL ? slice : "(unset)");
-  if (glib_check_version (2, 76, 0) != NULL &&
-      (slice == NULL || strstr (slice, "always-malloc") == NULL))
-    printf ("warning: run with G_SLICE=always-malloc for exact heap figures\n");
-  printf ("\n");
+  bench_print_environment ();
 
   /* Memory first, on a heap that the throughput runs have not churned yet. */
   if (measure_memory)

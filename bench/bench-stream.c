@@ -21,6 +21,8 @@
 
 #include <gtask-sup/gtask-sup.h>
 
+#include "bench-util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,28 +304,6 @@ measure_peak_growth (Bench  *bench,
 
 /* Report -------------------------------------------------------------------- */
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double da = *(const double *) a;
-  double db = *(const double *) b;
-
-  return (da > db) - (da < db);
-}
-
-static double
-median_of (GArray *values)
-{
-  guint n = values->len;
-
-  g_array_sort (values, compare_doubles);
-  if (n % 2 == 1)
-    return g_array_index (values, double, n / 2);
-
-  return (g_array_index (values, double, n / 2 - 1) + g_array_index (values, double, n / 2)) / 2;
-}
-
 static Figure
 figure_from_samples (GArray *samples)
 {
@@ -341,9 +321,9 @@ figure_from_samples (GArray *samples)
       g_array_append_val (cpus, cpu);
     }
 
-  figure.median = median_of (walls);
+  figure.median = bench_sort_median (walls);
   figure.best = g_array_index (walls, double, 0);
-  figure.cpu_median = median_of (cpus);
+  figure.cpu_median = bench_sort_median (cpus);
 
   return figure;
 }
@@ -391,7 +371,6 @@ main (int   argc,
   gboolean measure[N_SUBJECTS];
   gboolean measure_memory, known;
   gint64 hwm_before = -1, hwm_after = -1, rss_after = -1;
-  const char *slice = g_getenv ("G_SLICE");
   Bench bench = { 0, };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (subjects) == N_SUBJECTS);
@@ -428,13 +407,7 @@ main (int   argc,
 
   printf ("bench-stream: N = %d items per run, %d run%s, window %d\n",
           n_items, n_runs, n_runs == 1 ? "" : "s", WINDOW);
-  printf ("GLib %u.%u.%u, %u CPUs, G_SLICE=%s\n",
-          glib_major_version, glib_minor_version, glib_micro_version,
-          g_get_num_processors (), slice != NULL ? slice : "(unset)");
-  if (glib_check_version (2, 76, 0) != NULL &&
-      (slice == NULL || strstr (slice, "always-malloc") == NULL))
-    printf ("warning: run with G_SLICE=always-malloc, as bench-overhead\n");
-  printf ("\n");
+  bench_print_environment ();
 
   /* Memory first: VmHWM is a high-water mark, only the first big run can
    * move it. */
