@@ -3,6 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <math.h>
+
+#include <gtask-sup/gtask-sup.h>
+
+#include "test-fixture.h"
+#include "test-probe.h"
+#include "test-recorder.h"
 #include "test-util.h"
 
 #define EXPECT_CRITICAL(stmt) \

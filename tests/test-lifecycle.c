@@ -3,6 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <string.h>
+
+#include <gtask-sup/gtask-sup.h>
+
+#include "test-fixture.h"
+#include "test-probe.h"
+#include "test-process.h"
+#include "test-recorder.h"
 #include "test-util.h"
 
 /* -------------------------------------------------------------------------- */

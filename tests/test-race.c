@@ -10,6 +10,9 @@
  * Randomness comes from g_test_rand_int(): rerun with --seed to reproduce.
  */
 
+#include <gtask-sup/gtask-sup.h>
+
+#include "test-recorder.h"
 #include "test-util.h"
 
 typedef enum

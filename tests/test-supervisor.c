@@ -3,6 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <gtask-sup/gtask-sup.h>
+
+#include "test-fixture.h"
+#include "test-probe.h"
+#include "test-recorder.h"
 #include "test-util.h"
 
 /* Starts @p as a new task on @f, watching its notifies; returns the task (owned). */

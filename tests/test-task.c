@@ -4,6 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <gtask-sup/gtask-sup.h>
+
+#include "test-fixture.h"
+#include "test-probe.h"
+#include "test-recorder.h"
 #include "test-util.h"
 
 static GtaskSupTask *
