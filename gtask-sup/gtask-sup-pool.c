@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include "gtask-sup-pool-private.h"
-#include "gtask-sup-task-private.h"
 
 /* Thread tasks run on a GThreadPool that keeps as many workers as there are
  * processors while they make progress: more threads than cores only add
@@ -43,9 +42,11 @@ static void
 pool_thread_func (gpointer data,
                   gpointer user_data)
 {
+  GtaskSupPoolJob *job = data;
+
   g_private_set (&is_worker, GINT_TO_POINTER (TRUE));
   g_atomic_int_add (&pool.n_waiting, -1);
-  _gtask_sup_task_run (data);
+  job->func (job);
   g_atomic_int_inc (&pool.n_finished);
 }
 
@@ -129,8 +130,9 @@ pool_init (void)
     }
 }
 
+/* Runs @job->func (@job) on a worker, from any thread. */
 void
-gtask_sup_pool_push (GtaskSupTask *task)
+_gtask_sup_pool_push (GtaskSupPoolJob *job)
 {
   pool_init ();
 
@@ -142,12 +144,20 @@ gtask_sup_pool_push (GtaskSupTask *task)
       g_mutex_unlock (&pool.mutex);
     }
 
-  g_thread_pool_push (pool.pool, task, NULL);
+  g_thread_pool_push (pool.pool, job, NULL);
 }
 
 /* Whether the calling thread is one of the pool's workers. */
 gboolean
-gtask_sup_pool_is_worker (void)
+_gtask_sup_pool_is_worker (void)
 {
   return GPOINTER_TO_INT (g_private_get (&is_worker));
+}
+
+/* Whether jobs wait for a worker: a worker that could run more work itself
+ * should rather leave its place to them. */
+gboolean
+_gtask_sup_pool_is_backlogged (void)
+{
+  return g_atomic_int_get (&pool.n_waiting) > 0;
 }

@@ -7,9 +7,10 @@
 
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
-#include "gtask-sup-stream-private.h"
+#include "gtask-sup-stream.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task.h"
+#include "gtask-sup-waiters-private.h"
 
 /**
  * GtaskSupStream:
@@ -79,7 +80,7 @@ struct _GtaskSupStream
   GPtrArray              *outputs;        /* retain: every finished task, in output order */
   GError                 *error;
   GSource                *idle;           /* fills slots, or emits ::finished */
-  GQueue                  joiners;        /* GTask of join_async() */
+  GtaskSupWaiters         joiners;        /* of join_async() */
   gulong                  handler_ids[3];
 
   guint                   ordered : 1;
@@ -198,20 +199,7 @@ static void
 gtask_sup_stream_complete_joiners (GtaskSupStream *self,
                                    gboolean        later)
 {
-  GTask *joiner;
-
-  while ((joiner = g_queue_pop_head (&self->joiners)) != NULL)
-    {
-      GError *error = self->error != NULL ? g_error_copy (self->error) : NULL;
-
-      if (later)
-        _gtask_sup_return_later (joiner, error);
-      else if (error != NULL)
-        g_task_return_error (joiner, error);
-      else
-        g_task_return_boolean (joiner, TRUE);
-      g_object_unref (joiner);
-    }
+  _gtask_sup_waiters_complete (&self->joiners, self->error, later);
 }
 
 static void
@@ -449,6 +437,9 @@ gtask_sup_stream_fill (GtaskSupStream *self)
 
           if (self->timeout >= 0 && gtask_sup_task_get_timeout (task) < 0)
             gtask_sup_task_set_timeout (task, self->timeout);
+          /* Items never restart on their own (DESIGN §4 rule 8): a new run
+           * would not be an item, and could outlive the stream. */
+          gtask_sup_task_set_restart (task, GTASK_SUP_RESTART_TEMPORARY);
 
           output = output_new (self->next_index++, task);
         }
@@ -493,9 +484,12 @@ fill_cb (gpointer data)
 /* The supervisor is gone (its owner was disposed, or it was finalized):
  * stop, and emit nothing more. join_async() callers still complete, as
  * GIO's asynchronous calls always do. */
-void
-_gtask_sup_stream_silence (GtaskSupStream *self)
+static void
+gtask_sup_stream_silence (GtaskSupSupervisor *supervisor,
+                          gpointer            data)
 {
+  GtaskSupStream *self = data;
+
   if (self->silenced)
     return;
 
@@ -526,8 +520,8 @@ _gtask_sup_stream_silence (GtaskSupStream *self)
     }
 }
 
-GtaskSupStream *
-_gtask_sup_stream_new (GtaskSupSupervisor     *supervisor,
+static GtaskSupStream *
+gtask_sup_stream_new (GtaskSupSupervisor     *supervisor,
                        GtaskSupStreamNextFunc  next_func,
                        gpointer                user_data,
                        GDestroyNotify          destroy)
@@ -538,7 +532,7 @@ _gtask_sup_stream_new (GtaskSupSupervisor     *supervisor,
   /* Not a reference: the supervisor knows every stream it made, and
    * silences them (clearing this) when it goes. */
   self->supervisor = supervisor;
-  _gtask_sup_supervisor_add_stream (supervisor, self);
+  _gtask_sup_supervisor_add_silence_hook (supervisor, gtask_sup_stream_silence, self);
   self->context = g_main_context_ref (gtask_sup_supervisor_get_main_context (supervisor));
   self->next_func = next_func;
   self->next_data = user_data;
@@ -558,7 +552,7 @@ gtask_sup_stream_dispose (GObject *object)
   gtask_sup_stream_disconnect (self);
   if (self->supervisor != NULL)
     {
-      _gtask_sup_supervisor_remove_stream (self->supervisor, self);
+      _gtask_sup_supervisor_remove_silence_hook (self->supervisor, gtask_sup_stream_silence, self);
       self->supervisor = NULL;
     }
   gtask_sup_stream_set_idle (self, NULL);
@@ -574,7 +568,7 @@ gtask_sup_stream_finalize (GObject *object)
 {
   GtaskSupStream *self = (GtaskSupStream *)object;
 
-  g_assert (g_queue_is_empty (&self->joiners));
+  g_assert (_gtask_sup_waiters_is_empty (&self->joiners));
 
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
@@ -859,7 +853,7 @@ gtask_sup_stream_init (GtaskSupStream *self)
   self->in_flight = g_hash_table_new_full (NULL, NULL, NULL, output_free);
   self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, output_free);
   self->outputs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_queue_init (&self->joiners);
+  _gtask_sup_waiters_init (&self->joiners);
 }
 
 /* Public API {{{1 */
@@ -1178,23 +1172,6 @@ gtask_sup_stream_cancel (GtaskSupStream *self)
     gtask_sup_stream_set_idle (self, NULL);
 }
 
-static gboolean
-join_cancelled_cb (GCancellable *cancellable,
-                   gpointer      data)
-{
-  GTask *joiner = data;
-  GtaskSupStream *self = g_task_get_source_object (joiner);
-
-  /* Still waiting: stop waiting. The stream goes on. */
-  if (g_queue_remove (&self->joiners, joiner))
-    {
-      g_task_return_error_if_cancelled (joiner);
-      g_object_unref (joiner);
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * gtask_sup_stream_join_async:
  * @self: a stream
@@ -1234,18 +1211,7 @@ gtask_sup_stream_join_async (GtaskSupStream      *self,
       return;
     }
 
-  if (cancellable != NULL)
-    {
-      GSource *source = g_cancellable_source_new (cancellable);
-
-      g_source_set_static_name (source, "[gtask-sup] stream join cancelled");
-      g_source_set_callback (source, G_SOURCE_FUNC (join_cancelled_cb), joiner, NULL);
-      g_source_attach (source, g_task_get_context (joiner));
-      /* Destroyed with the GTask, which may outlive the context. */
-      g_task_set_task_data (joiner, source, _gtask_sup_source_destroy_and_unref);
-    }
-
-  g_queue_push_tail (&self->joiners, g_steal_pointer (&joiner));
+  _gtask_sup_waiters_add (&self->joiners, joiner);
 }
 
 /**
@@ -1271,6 +1237,123 @@ gtask_sup_stream_join_finish (GtaskSupStream  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gtask_sup_stream_join_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Constructors (declared with the supervisor) {{{1 */
+
+/**
+ * gtask_sup_supervisor_map:
+ * @self: a supervisor
+ * @next_func: (scope notified) (closure user_data) (destroy destroy): gives
+ *   the stream its next item
+ * @user_data: data for @next_func
+ * @destroy: (nullable): frees @user_data once the input ended, or the
+ *   stream finished or was finalized
+ *
+ * Makes a stream that runs the tasks @next_func gives it, at most
+ * [property@GtaskSup.Stream:max-concurrency] at once, like Elixir's
+ * `Task.async_stream`. @next_func is called on the owner context only when
+ * a slot is free, until it returns %NULL; the stream never holds a queue
+ * of items not started yet.
+ *
+ * Configure the stream, then start it with [method@GtaskSup.Stream.start].
+ * Its items are tasks of @self: `max-children`, the supervisor's own
+ * `max-concurrency` (time queued there counts against an item's timeout)
+ * and owner finalization apply to them as to any task, and they emit the
+ * supervisor's outcome signals too. An item refused because of
+ * `max-children` is started again when a task of @self ends.
+ *
+ * Returns: (transfer full): a new stream, not started
+ *
+ * Since: 1.0
+ */
+GtaskSupStream *
+gtask_sup_supervisor_map (GtaskSupSupervisor     *self,
+                          GtaskSupStreamNextFunc  next_func,
+                          gpointer                user_data,
+                          GDestroyNotify          destroy)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (next_func != NULL, NULL);
+
+  return gtask_sup_stream_new (self, next_func, user_data, destroy);
+}
+
+typedef struct
+{
+  GListModel            *items;
+  GtaskSupStreamMapFunc  func;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+} ModelInput;
+
+static void
+model_input_free (gpointer data)
+{
+  ModelInput *input = data;
+
+  if (input->destroy != NULL)
+    input->destroy (input->user_data);
+  g_clear_object (&input->items);
+  g_free (input);
+}
+
+static GtaskSupTask *
+model_input_next (GtaskSupStream *stream,
+                  guint64         index,
+                  gpointer        data)
+{
+  ModelInput *input = data;
+  g_autoptr(GObject) item = NULL;
+
+  if (index >= g_list_model_get_n_items (input->items))
+    return NULL;
+
+  item = g_list_model_get_item (input->items, index);
+
+  return input->func (stream, item, input->user_data);
+}
+
+/**
+ * gtask_sup_supervisor_map_model:
+ * @self: a supervisor
+ * @items: the input: one task per item
+ * @func: (scope notified) (closure user_data) (destroy destroy): makes the
+ *   task for an item
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the input ended, or the
+ *   stream finished or was finalized
+ *
+ * Makes a stream over the items of a list model, for instance the files a
+ * user selected in a GTK view, as [method@GtaskSup.Supervisor.map] does:
+ * @func makes the task for an item when a slot is free. Items are read by
+ * position, when they are reached; the stream ends at the first position
+ * past the end of @items.
+ *
+ * Returns: (transfer full): a new stream, not started
+ *
+ * Since: 1.0
+ */
+GtaskSupStream *
+gtask_sup_supervisor_map_model (GtaskSupSupervisor    *self,
+                                GListModel            *items,
+                                GtaskSupStreamMapFunc  func,
+                                gpointer               user_data,
+                                GDestroyNotify         destroy)
+{
+  ModelInput *input;
+
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (items), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  input = g_new0 (ModelInput, 1);
+  input->items = g_object_ref (items);
+  input->func = func;
+  input->user_data = user_data;
+  input->destroy = destroy;
+
+  return gtask_sup_stream_new (self, model_input_next, input, model_input_free);
 }
 
 /* vim:set foldmethod=marker: */

@@ -19,39 +19,41 @@
 #endif
 
 #include "gtask-sup-i18n-private.h"
-#include "gtask-sup-subprocess-private.h"
+#include "gtask-sup-service-private.h"
 #include "gtask-sup-task-private.h"
 
 /* How much of a failed child's stderr goes into the error message. */
 #define STDERR_TAIL_BYTES 512
 
-static GMainContext *service_context;
+/* The subprocess kind: an argv run through GSubprocess on the service
+ * thread, which spawns it, reaps it and escalates its kills whether or not
+ * anyone iterates the owner context, so that a child is killed (SIGTERM,
+ * then SIGKILL after the grace period) even when its owner and its
+ * supervisor are long gone: no orphan processes.
+ *
+ * Each child runs in a process group of its own, and signals go to the
+ * whole group, so that what it started dies with it. The task is RUNNING
+ * from its spawn, and keeps its slot until it is reaped. */
 
-static gpointer
-service_thread (gpointer data)
+/* A spawned child and its process group, shared by the task and the kill
+ * timers of the service thread (g_atomic_rc_box). The group id is 0 once no
+ * process is left in it: it may then be given out again. */
+typedef struct
 {
-  g_main_context_push_thread_default (service_context);
+  GSubprocess *process;
+  int          pgid;      /* atomic */
+} ProcessGroup;
 
-  for (;;)
-    g_main_context_iteration (service_context, TRUE);
-
-  g_assert_not_reached ();
-}
-
-static GMainContext *
-get_service_context (void)
+typedef struct
 {
-  static gsize initialized;
+  char             **argv;
+  GSubprocessFlags   flags;
+  ProcessGroup      *group;   /* set on the service thread, under core->mutex */
+} ProcWork;
 
-  if (g_once_init_enter (&initialized))
-    {
-      service_context = g_main_context_new ();
-      g_thread_unref (g_thread_new ("gtask-sup-subprocess", service_thread, NULL));
-      g_once_init_leave (&initialized, 1);
-    }
+#define PROC_WORK(task) GTASK_SUP_KIND_DATA (task, ProcWork)
 
-  return service_context;
-}
+static const GtaskSupKind subprocess_kind;
 
 /* Runs in the child between fork() and exec(): async-signal-safe only.
  * Its own process group, so that signals reach what it starts too; and on
@@ -81,26 +83,26 @@ signal_group (int pgid,
 static void
 process_group_clear (gpointer data)
 {
-  GtaskSupProcessGroup *group = data;
+  ProcessGroup *group = data;
 
   g_clear_object (&group->process);
 }
 
-void
-_gtask_sup_process_group_unref (gpointer group)
+static void
+process_group_unref (gpointer group)
 {
   g_atomic_rc_box_release_full (group, process_group_clear);
 }
 
 /* The group of @task, with a reference, or NULL if it was not spawned. */
-static GtaskSupProcessGroup *
+static ProcessGroup *
 task_dup_group (GtaskSupTask *task)
 {
-  GtaskSupProcessGroup *group = NULL;
+  ProcessGroup *group = NULL;
 
   g_mutex_lock (&task->core->mutex);
-  if (task->work.proc.group != NULL)
-    group = g_atomic_rc_box_acquire (task->work.proc.group);
+  if (PROC_WORK (task)->group != NULL)
+    group = g_atomic_rc_box_acquire (PROC_WORK (task)->group);
   g_mutex_unlock (&task->core->mutex);
 
   return group;
@@ -111,29 +113,29 @@ task_dup_group (GtaskSupTask *task)
 static gboolean
 kill_group_cb (gpointer data)
 {
-  GtaskSupProcessGroup *group = data;
+  ProcessGroup *group = data;
 
   signal_group (g_atomic_int_get (&group->pgid), SIGKILL);
   return G_SOURCE_REMOVE;
 }
 
-void
-_gtask_sup_subprocess_kill (GtaskSupTask *task)
+static void
+subprocess_kill (GtaskSupTask *task)
 {
-  GtaskSupProcessGroup *group = task_dup_group (task);
+  ProcessGroup *group = task_dup_group (task);
 
   if (group == NULL)
     return;
 
   signal_group (g_atomic_int_get (&group->pgid), SIGKILL);
-  _gtask_sup_process_group_unref (group);
+  process_group_unref (group);
 }
 
-void
-_gtask_sup_subprocess_terminate (GtaskSupTask *task,
-                                 int           kill_after_ms)
+static void
+subprocess_terminate (GtaskSupTask *task,
+                      int           kill_after_ms)
 {
-  GtaskSupProcessGroup *group = task_dup_group (task);
+  ProcessGroup *group = task_dup_group (task);
   int pgid;
 
   if (group == NULL)
@@ -143,7 +145,7 @@ _gtask_sup_subprocess_terminate (GtaskSupTask *task,
   if (pgid <= 0 || kill_after_ms == 0)
     {
       signal_group (pgid, SIGKILL);
-      _gtask_sup_process_group_unref (group);
+      process_group_unref (group);
       return;
     }
 
@@ -157,12 +159,12 @@ _gtask_sup_subprocess_terminate (GtaskSupTask *task,
 
       g_source_set_static_name (source, "[gtask-sup] SIGKILL after grace period");
       g_source_set_callback (source, kill_group_cb,
-                             g_steal_pointer (&group), _gtask_sup_process_group_unref);
-      g_source_attach (source, get_service_context ());
+                             g_steal_pointer (&group), process_group_unref);
+      g_source_attach (source, _gtask_sup_service_get_context ());
       g_source_unref (source);
     }
 
-  g_clear_pointer (&group, _gtask_sup_process_group_unref);
+  g_clear_pointer (&group, process_group_unref);
 }
 
 /* "SIGTERM", or at least a description of the signal. */
@@ -222,7 +224,7 @@ exit_error (GtaskSupTask *task,
             GError       *spawn_error,
             GBytes       *err)
 {
-  const char *program = task->work.proc.argv[0];
+  const char *program = PROC_WORK (task)->argv[0];
   g_autofree char *tail = stderr_tail (err);
   g_autofree char *what = NULL;
 
@@ -260,7 +262,7 @@ communicate_cb (GObject      *object,
   if (!g_subprocess_communicate_finish (process, result, &out, &err, &error))
     {
       /* Reading its pipes failed: it is killed so as not to outlive us. */
-      _gtask_sup_subprocess_kill (task);
+      subprocess_kill (task);
       gtask_sup_task_return_error (task, g_steal_pointer (&error));
     }
   else if (!g_spawn_check_wait_status (g_subprocess_get_status (process), &error))
@@ -279,11 +281,9 @@ communicate_cb (GObject      *object,
       signum = g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process) : 0;
 
       if (stopped && signum == SIGTERM)
-        gtask_sup_task_return_error (task,
-                                     _gtask_sup_task_new_error (task, GTASK_SUP_OUTCOME_CANCELLED));
+        _gtask_sup_core_decide (core, task, GTASK_SUP_OUTCOME_CANCELLED, NULL);
       else if (stopped && signum == SIGKILL)
-        gtask_sup_task_return_error (task,
-                                     _gtask_sup_task_new_error (task, GTASK_SUP_OUTCOME_KILLED));
+        _gtask_sup_core_decide (core, task, GTASK_SUP_OUTCOME_KILLED, NULL);
       else
         gtask_sup_task_return_error (task, exit_error (task, process, error, err));
     }
@@ -301,7 +301,7 @@ communicate_cb (GObject      *object,
       gtask_sup_task_return_value (task, NULL);
     }
 
-  _gtask_sup_core_worker_done (core, task);
+  _gtask_sup_core_work_done (core, task);
 }
 
 static gboolean
@@ -312,28 +312,28 @@ spawn_cb (gpointer data)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  GtaskSupProcessGroup *group;
+  ProcessGroup *group;
   const char *identifier;
   guint outcome;
   gboolean shutting_down;
   int pgid = 0;
 
   /* Cancelled, timed out or silenced before it could start. */
-  if (g_atomic_int_get (&task->outcome) != GTASK_SUP_OUTCOME_NONE)
+  if (!_gtask_sup_core_work_begin (core, task))
     {
-      _gtask_sup_core_worker_done (core, task);
+      _gtask_sup_core_work_done (core, task);
       return G_SOURCE_REMOVE;
     }
 
-  launcher = g_subprocess_launcher_new (task->work.proc.flags);
+  launcher = g_subprocess_launcher_new (PROC_WORK (task)->flags);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   process = g_subprocess_launcher_spawnv (launcher,
-                                          (const char * const *)task->work.proc.argv,
+                                          (const char * const *)PROC_WORK (task)->argv,
                                           &error);
   if (process == NULL)
     {
       gtask_sup_task_return_error (task, g_steal_pointer (&error));
-      _gtask_sup_core_worker_done (core, task);
+      _gtask_sup_core_work_done (core, task);
       return G_SOURCE_REMOVE;
     }
 
@@ -342,30 +342,161 @@ spawn_cb (gpointer data)
   if (identifier != NULL)
     pgid = atoi (identifier);
 
-  group = g_atomic_rc_box_new0 (GtaskSupProcessGroup);
+  group = g_atomic_rc_box_new0 (ProcessGroup);
   group->process = g_object_ref (process);
   group->pgid = pgid;
 
   g_mutex_lock (&core->mutex);
-  task->work.proc.group = group;
+  PROC_WORK (task)->group = group;
   outcome = task->outcome;
   shutting_down = task->shutting_down;
   g_mutex_unlock (&core->mutex);
 
   /* Stopped while it was being spawned. */
   if (outcome != GTASK_SUP_OUTCOME_NONE || shutting_down)
-    _gtask_sup_task_interrupt (task, outcome, task->shutdown_timeout);
+    _gtask_sup_core_interrupt (task, outcome, task->shutdown_timeout);
 
   g_subprocess_communicate_async (process, NULL, NULL, communicate_cb, task);
 
   return G_SOURCE_REMOVE;
 }
 
-/* Called on the owner context once the task has a slot; the caller counted
- * the service as a holder of the task (see _gtask_sup_core_worker_done()). */
-void
-_gtask_sup_subprocess_spawn (GtaskSupTask *task)
+/* From any thread, once the task has a slot: the spawn happens on the
+ * service thread. */
+static void
+subprocess_start (GtaskSupTask *task)
 {
-  g_main_context_invoke_full (get_service_context (), G_PRIORITY_DEFAULT,
+  g_main_context_invoke_full (_gtask_sup_service_get_context (), G_PRIORITY_DEFAULT,
                               spawn_cb, task, NULL);
+}
+
+static void
+subprocess_interrupt (GtaskSupTask *task,
+                      guint         outcome,
+                      int           grace_ms)
+{
+  switch ((GtaskSupOutcome)outcome)
+    {
+    case GTASK_SUP_OUTCOME_NONE:
+      /* A shutdown begins. */
+      subprocess_terminate (task, grace_ms);
+      break;
+    case GTASK_SUP_OUTCOME_KILLED:
+      subprocess_kill (task);
+      break;
+    case GTASK_SUP_OUTCOME_CANCELLED:
+    case GTASK_SUP_OUTCOME_TIMED_OUT:
+      subprocess_terminate (task, task->shutdown_timeout);
+      break;
+    case GTASK_SUP_OUTCOME_SILENCED:
+      /* Nobody is left to end it later: never wait forever. */
+      subprocess_terminate (task, task->shutdown_timeout >= 0
+                                  ? task->shutdown_timeout
+                                  : GTASK_SUP_SILENCED_KILL_MS);
+      break;
+    case GTASK_SUP_OUTCOME_RESULT:
+    case GTASK_SUP_OUTCOME_NO_RESULT:
+    default:
+      break;
+    }
+}
+
+static void
+subprocess_copy (GtaskSupTask *dest,
+                 GtaskSupTask *src)
+{
+  PROC_WORK (dest)->argv = g_strdupv (PROC_WORK (src)->argv);
+  PROC_WORK (dest)->flags = PROC_WORK (src)->flags;
+}
+
+static void
+subprocess_clear (GtaskSupTask *task)
+{
+  g_clear_pointer (&PROC_WORK (task)->argv, g_strfreev);
+  g_clear_pointer (&PROC_WORK (task)->group, process_group_unref);
+}
+
+static const GtaskSupKind subprocess_kind = {
+  .kind = GTASK_SUP_TASK_KIND_SUBPROCESS,
+  .flags = 0,
+  .start = subprocess_start,
+  .interrupt = subprocess_interrupt,
+  .copy = subprocess_copy,
+  .clear = subprocess_clear,
+};
+
+/**
+ * gtask_sup_task_new_subprocess:
+ * @argv: (array zero-terminated=1) (element-type filename): the program and
+ *   its arguments; the program is looked up in `PATH` if it has no `/`
+ * @flags: flags for [class@Gio.Subprocess], such as
+ *   %G_SUBPROCESS_FLAGS_STDOUT_PIPE to capture its output
+ *
+ * Creates a task that runs a program, with [class@Gio.Subprocess] and no
+ * shell, once it has a slot.
+ *
+ * The task succeeds when the program exits with status 0; its value is
+ * then what it wrote on stdout, as a [struct@GLib.Bytes], if @flags has
+ * %G_SUBPROCESS_FLAGS_STDOUT_PIPE (no value otherwise). Any other exit
+ * status fails it with %G_SPAWN_EXIT_ERROR and the status as error code; a
+ * signal fails it with an error that names the signal; a program that
+ * cannot be started fails it with the error of the spawn. The message ends
+ * with the last lines of stderr if @flags has
+ * %G_SUBPROCESS_FLAGS_STDERR_PIPE.
+ *
+ * The program runs in a process group of its own. A task cancelled, timed
+ * out, or whose owner or supervisor goes away sends SIGTERM to the group,
+ * then SIGKILL after its [property@GtaskSup.Task:shutdown-timeout] (at
+ * once if it is 0). A shutdown sends SIGTERM, and SIGKILL once the grace
+ * period is over. The kill does not depend on the owner context: it
+ * happens even if nothing iterates it any more.
+ *
+ * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
+ *
+ * Since: 1.0
+ */
+GtaskSupTask *
+gtask_sup_task_new_subprocess (const char * const *argv,
+                               GSubprocessFlags    flags)
+{
+  GtaskSupTask *self;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  self = _gtask_sup_task_new_for_kind (&subprocess_kind);
+  PROC_WORK (self)->argv = g_strdupv ((char **)argv);
+  PROC_WORK (self)->flags = flags;
+
+  return self;
+}
+
+/**
+ * gtask_sup_task_dup_subprocess:
+ * @self: a subprocess task
+ *
+ * Gets the running program of a subprocess task, for instance to know its
+ * process id with [method@Gio.Subprocess.get_identifier]. Safe to call
+ * from any thread.
+ *
+ * Returns: (transfer full) (nullable): the subprocess, or %NULL if it was
+ *   not spawned (yet), or if @self is not a subprocess task
+ *
+ * Since: 1.0
+ */
+GSubprocess *
+gtask_sup_task_dup_subprocess (GtaskSupTask *self)
+{
+  GSubprocess *ret = NULL;
+
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
+
+  if (self->kind != &subprocess_kind || self->core == NULL)
+    return NULL;
+
+  g_mutex_lock (&self->core->mutex);
+  if (PROC_WORK (self)->group != NULL)
+    ret = g_object_ref (PROC_WORK (self)->group->process);
+  g_mutex_unlock (&self->core->mutex);
+
+  return ret;
 }

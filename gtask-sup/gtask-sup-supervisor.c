@@ -8,11 +8,9 @@
 #include "gtask-sup-children-private.h"
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
-#include "gtask-sup-pool-private.h"
-#include "gtask-sup-stream-private.h"
-#include "gtask-sup-subprocess-private.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task-private.h"
+#include "gtask-sup-waiters-private.h"
 
 /**
  * GtaskSupSupervisor:
@@ -38,11 +36,20 @@
  * tasks never run, and no signal or callback of the supervisor is emitted
  * any more. Tasks never hold a reference to the owner.
  *
+ * The work itself never waits for the owner context:
+ * [method@GtaskSup.Supervisor.start] hands a thread task to a worker and a
+ * subprocess to its spawner at once, and timeouts and kills are kept by the
+ * library's own service thread, so they act on time while the owner thread
+ * is busy or blocked. Only signals,
+ * notifies and callbacks wait for the owner context. (An async task's
+ * function is code of the owner context: it runs from the next iteration.)
+ *
  * Limits: [property@GtaskSup.Supervisor:max-children] bounds the number of
  * live tasks (the next [method@GtaskSup.Supervisor.start] fails);
- * [property@GtaskSup.Supervisor:max-concurrency] bounds the number of running
- * tasks (the next ones wait, in FIFO order, in state
- * %GTASK_SUP_TASK_STATE_QUEUED).
+ * [property@GtaskSup.Supervisor:max-concurrency] bounds the work that really
+ * runs (the next tasks wait, in FIFO order, in state
+ * %GTASK_SUP_TASK_STATE_QUEUED). A task is %GTASK_SUP_TASK_STATE_RUNNING
+ * only while its work runs; one waiting for a worker thread is queued.
  *
  * ## Threads
  *
@@ -73,8 +80,7 @@ struct _GtaskSupSupervisor
   GWeakRef          owner_ref;
   GObject          *owner;       /* only for g_object_weak_unref(), not a reference */
   GMainContext     *context;
-  GtaskSupCore     *core;
-  GSource          *source;      /* the core's dispatch source */
+  GtaskSupCore     *core;        /* the engine */
   GQueue            children;    /* live tasks through task->child_link, each a reference */
   GtaskSupChildren *model;       /* created by get_children() */
   GHashTable       *model_iters; /* task → its GSequenceIter in model */
@@ -86,9 +92,9 @@ struct _GtaskSupSupervisor
   guint             notified_n_queued;
 
   GArray           *restart_times;    /* monotonic µs of the recent restarts */
-  GPtrArray        *streams;          /* running streams, not references */
+  GArray           *silence_hooks;    /* SilenceHook, for streams and scopes */
   GError           *stop_reason;
-  GQueue            shutdown_waiters; /* GTask of shutdown_async() */
+  GtaskSupWaiters   shutdown_waiters; /* of shutdown_async() */
 
   guint             closed : 1;
   guint             stopping : 1;     /* shutting its children down */
@@ -128,303 +134,7 @@ static void gtask_sup_supervisor_stop           (GtaskSupSupervisor *self,
 static void gtask_sup_supervisor_start_child    (GtaskSupSupervisor *self,
                                                  GtaskSupTask       *task);
 
-/* Deadline heap {{{1 */
-
-static inline GtaskSupTask *
-heap_get (GPtrArray *heap,
-          guint      i)
-{
-  return g_ptr_array_index (heap, i);
-}
-
-static inline void
-heap_set (GPtrArray    *heap,
-          guint         i,
-          GtaskSupTask *task)
-{
-  heap->pdata[i] = task;
-  task->heap_index = i + 1;
-}
-
-static void
-heap_sift_up (GPtrArray *heap,
-              guint      i)
-{
-  GtaskSupTask *task = heap_get (heap, i);
-
-  while (i > 0)
-    {
-      guint parent = (i - 1) / 2;
-
-      if (heap_get (heap, parent)->deadline <= task->deadline)
-        break;
-
-      heap_set (heap, i, heap_get (heap, parent));
-      i = parent;
-    }
-
-  heap_set (heap, i, task);
-}
-
-static void
-heap_sift_down (GPtrArray *heap,
-                guint      i)
-{
-  GtaskSupTask *task = heap_get (heap, i);
-
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-
-      if (child >= heap->len)
-        break;
-      if (child + 1 < heap->len &&
-          heap_get (heap, child + 1)->deadline < heap_get (heap, child)->deadline)
-        child++;
-      if (task->deadline <= heap_get (heap, child)->deadline)
-        break;
-
-      heap_set (heap, i, heap_get (heap, child));
-      i = child;
-    }
-
-  heap_set (heap, i, task);
-}
-
-static void
-heap_remove (GPtrArray    *heap,
-             GtaskSupTask *task)
-{
-  guint i = task->heap_index - 1;
-  GtaskSupTask *last;
-
-  g_assert (task->heap_index > 0);
-  g_assert (heap_get (heap, i) == task);
-
-  task->heap_index = 0;
-  last = g_ptr_array_steal_index_fast (heap, heap->len - 1);
-  if (last == task)
-    return;
-
-  heap_set (heap, i, last);
-  heap_sift_up (heap, i);
-  heap_sift_down (heap, last->heap_index - 1);
-}
-
-/* Core: the shared dispatch source {{{1 */
-
-static void
-core_set_ready_time_locked (GtaskSupCore *core)
-{
-  gboolean pending = core->done.length > 0 || core->dirty->len > 0 ||
-                     core->release->len > 0 || core->to_push->len > 0;
-
-  if (core->dead)
-    return;
-
-  core->woken = pending;
-  if (pending)
-    g_source_set_ready_time (core->source, 0);
-  else if (core->heap->len > 0)
-    g_source_set_ready_time (core->source, heap_get (core->heap, 0)->deadline);
-  else
-    g_source_set_ready_time (core->source, -1);
-}
-
-static void
-core_wake_locked (GtaskSupCore *core)
-{
-  /* Only the first wake-up of a dispatch cycle touches the main context. */
-  if (core->woken || core->dead)
-    return;
-
-  core->woken = TRUE;
-  g_source_set_ready_time (core->source, 0);
-}
-
-void
-_gtask_sup_core_arm_locked (GtaskSupCore *core,
-                            GtaskSupTask *task,
-                            gint64        deadline)
-{
-  task->deadline = deadline;
-
-  if (task->heap_index == 0)
-    {
-      g_ptr_array_add (core->heap, task);
-      task->heap_index = core->heap->len;
-    }
-
-  heap_sift_up (core->heap, task->heap_index - 1);
-  heap_sift_down (core->heap, task->heap_index - 1);
-
-  if (!core->woken && !core->dead && heap_get (core->heap, 0) == task)
-    g_source_set_ready_time (core->source, deadline);
-}
-
-void
-_gtask_sup_core_disarm_locked (GtaskSupCore *core,
-                               GtaskSupTask *task)
-{
-  /* The source may still wake at the old deadline; the dispatch then finds
-   * nothing expired and re-arms for the next one. */
-  if (task->heap_index > 0)
-    heap_remove (core->heap, task);
-}
-
-void
-_gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
-                                   GtaskSupTask *task,
-                                   gboolean      state,
-                                   gboolean      progress)
-{
-  gboolean queued = task->dirty_state || task->dirty_progress;
-
-  task->dirty_state |= !!state;
-  task->dirty_progress |= !!progress;
-
-  if (queued || core->dead)
-    return;
-
-  g_ptr_array_add (core->dirty, g_object_ref (task));
-  core_wake_locked (core);
-}
-
-/* The one decision point of DESIGN §4 rule 5: the first outcome decided
- * under core->mutex wins, every later one is dropped. Takes @error. A caller
- * that decides a cancellation, timeout or kill then calls
- * _gtask_sup_task_interrupt() once the mutex is released, since cancelling
- * runs arbitrary handlers. */
-gboolean
-_gtask_sup_core_decide_locked (GtaskSupCore  *core,
-                               GtaskSupTask  *task,
-                               guint          outcome,
-                               GError        *error)
-{
-  g_assert (outcome != GTASK_SUP_OUTCOME_NONE);
-
-  if (task->outcome != GTASK_SUP_OUTCOME_NONE)
-    {
-      g_clear_error (&error);
-      return FALSE;
-    }
-
-  g_atomic_int_set (&task->outcome, outcome);
-  if (error != NULL)
-    {
-      g_clear_error (&task->error);
-      task->error = error;
-    }
-
-  /* The deadline stays armed until the outcome is emitted: the heap is
-   * large, and this may run on a worker, in the critical section it shares
-   * with every other worker. */
-  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
-    g_queue_unlink (&core->queue, &task->link);
-
-  g_queue_push_tail_link (&core->done, &task->link);
-  g_object_ref (task);
-  core_wake_locked (core);
-
-  return TRUE;
-}
-
-void
-_gtask_sup_core_worker_done (GtaskSupCore *core,
-                             GtaskSupTask *task)
-{
-  gboolean unref_now = FALSE;
-
-  if (!g_atomic_int_dec_and_test (&task->holders))
-    return;
-
-  /* The supervisor emitted the outcome while the function still ran, and
-   * left its reference to us. Drop it on the owner context so that the task
-   * (and its data's destroy notify) is finalized there, unless that is gone. */
-  g_mutex_lock (&core->mutex);
-  if (core->dead)
-    {
-      unref_now = TRUE;
-    }
-  else
-    {
-      g_ptr_array_add (core->release, task);
-      core_wake_locked (core);
-    }
-  g_mutex_unlock (&core->mutex);
-
-  if (unref_now)
-    g_object_unref (task);
-}
-
-/* Takes a slot for @task. It is handed to the workers by the next dispatch,
- * together with every other task started in between: pushing a burst of
- * tasks at once keeps the workers busy instead of waking one per start()
- * (a futex wake, and often the preemption of the owner thread). */
-static void
-core_run_locked (GtaskSupCore *core,
-                 GtaskSupTask *task)
-{
-  g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_RUNNING);
-  core->n_running++;
-  _gtask_sup_task_ensure_cancellable (task);
-  g_atomic_int_inc (&task->holders);
-  g_ptr_array_add (core->to_push, task);
-  _gtask_sup_core_mark_dirty_locked (core, task, TRUE, FALSE);
-}
-
-static void
-core_flush_to_push (GtaskSupCore *core)
-{
-  g_autoptr(GPtrArray) to_push = NULL;
-
-  if (core->to_push->len == 0)
-    return;
-
-  to_push = g_steal_pointer (&core->to_push);
-  core->to_push = g_ptr_array_new ();
-
-  for (guint i = 0; i < to_push->len; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (to_push, i);
-
-      switch ((GtaskSupTaskKind)task->kind)
-        {
-        case GTASK_SUP_TASK_KIND_THREAD:
-          gtask_sup_pool_push (task);
-          break;
-        case GTASK_SUP_TASK_KIND_ASYNC:
-          /* Runs user code here, on the owner context: which may close the
-           * supervisor. _gtask_sup_task_run_async() then runs nothing. */
-          _gtask_sup_task_run_async (task);
-          break;
-        case GTASK_SUP_TASK_KIND_SUBPROCESS:
-          _gtask_sup_subprocess_spawn (task);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-}
-
-static gboolean
-core_has_free_slot_locked (GtaskSupCore *core)
-{
-  return core->max_concurrency == 0 || core->n_running < core->max_concurrency;
-}
-
-static void
-gtask_sup_supervisor_pump (GtaskSupSupervisor *self)
-{
-  GtaskSupCore *core = self->core;
-
-  g_mutex_lock (&core->mutex);
-  while (core->queue.length > 0 && core_has_free_slot_locked (core))
-    core_run_locked (core, g_queue_pop_head_link (&core->queue)->data);
-  g_mutex_unlock (&core->mutex);
-
-  core_flush_to_push (core);
-}
+/* Reporting outcomes (the engine's hooks) {{{1 */
 
 static GtaskSupTaskState
 outcome_to_state (GtaskSupTask *task)
@@ -446,65 +156,20 @@ outcome_to_state (GtaskSupTask *task)
     }
 }
 
-typedef struct
-{
-  GTask  *task;
-  GError *error;
-} ReturnLater;
-
+/* Completes the join_async() callers of @task with its final outcome. */
 static void
-return_later_free (gpointer data)
+complete_joiners (GtaskSupTask    *task,
+                  GtaskSupWaiters *joiners,
+                  gboolean         later)
 {
-  ReturnLater *later = data;
+  if (joiners == NULL)
+    return;
 
-  g_clear_object (&later->task);
-  g_clear_error (&later->error);
-  g_free (later);
-}
-
-static gboolean
-return_later_cb (gpointer data)
-{
-  ReturnLater *later = data;
-
-  if (later->error != NULL)
-    g_task_return_error (later->task, g_steal_pointer (&later->error));
-  else
-    g_task_return_boolean (later->task, TRUE);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Returns @error (taken), or TRUE without one, to @task from an idle on
- * its own context. For completions that happen inside the finalization of
- * an owner or supervisor, where a callback must not run: GTask would call
- * it at once when already inside a dispatch of its context, and GJS, for
- * one, cannot run JavaScript during garbage collection. */
-void
-_gtask_sup_return_later (GTask  *task,
-                         GError *error)
-{
-  ReturnLater *later = g_new (ReturnLater, 1);
-  GSource *idle = g_idle_source_new ();
-
-  later->task = g_object_ref (task);
-  later->error = error;
-
-  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (idle, "[gtask-sup] complete later");
-  g_source_set_callback (idle, return_later_cb, later, return_later_free);
-  g_source_attach (idle, g_task_get_context (task));
-  g_source_unref (idle);
-}
-
-static void
-complete_joiners (GtaskSupTask *task,
-                  GSList       *joiners,
-                  gboolean      later)
-{
-  for (GSList *l = joiners; l != NULL; l = l->next)
-    _gtask_sup_task_complete_joiner (task, l->data, later);
-  g_slist_free (joiners);
+  _gtask_sup_waiters_complete (joiners,
+                               gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_SUCCEEDED
+                               ? NULL : task->error,
+                               later);
+  g_free (joiners);
 }
 
 /* DESIGN §4 rule 8: a new run of @task, unless more than max-restarts
@@ -541,31 +206,26 @@ gtask_sup_supervisor_restart (GtaskSupSupervisor *self,
   gtask_sup_supervisor_start_child (self, run);
 }
 
-/* Makes a decided task final and emits its outcome, on the owner context. */
+/* The engine's complete hook: makes a decided task final and emits its
+ * outcome, on the owner context. */
 static void
-gtask_sup_supervisor_complete (GtaskSupSupervisor *self,
-                               GtaskSupTask       *task)
+gtask_sup_supervisor_complete (gpointer      owner,
+                               GtaskSupTask *task)
 {
+  GtaskSupSupervisor *self = owner;
   GtaskSupCore *core = self->core;
+  GtaskSupWaiters *joiners;
   GtaskSupTaskState state;
-  GSList *joiners;
   gboolean unref_now;
   gboolean restart;
 
-  g_mutex_lock (&core->mutex);
-  _gtask_sup_core_disarm_locked (core, task);
-  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_RUNNING)
-    core->n_running--;
+  /* Made here, on the owner context, rather than where the outcome was
+   * decided (a worker, the timer): only now may someone read it. */
+  _gtask_sup_task_ensure_error (task);
   state = outcome_to_state (task);
-  g_atomic_int_set (&task->state, state);
-  joiners = _gtask_sup_task_steal_joiners_locked (task);
-  if (core->n_waiters > 0)
-    g_cond_broadcast (&core->cond);
-  g_mutex_unlock (&core->mutex);
+  joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
-  /* The child reference goes, now or when the worker returns. */
-  unref_now = g_atomic_int_dec_and_test (&task->holders);
-
+  /* The child reference goes, now or when the work ends. */
   g_queue_unlink (&self->children, &task->child_link);
   if (self->model != NULL)
     {
@@ -607,43 +267,24 @@ gtask_sup_supervisor_complete (GtaskSupSupervisor *self,
     g_object_unref (task);
 }
 
-/* Emits the notifies that tasks asked for from other threads, and shows
- * newly started tasks in the children model. */
+/* The engine's notify hook: notifies asked for from other threads; a task
+ * newly started shows up in the children model. */
 static void
-gtask_sup_supervisor_flush_dirty (GtaskSupSupervisor *self,
-                                  GPtrArray          *dirty)
+gtask_sup_supervisor_notify (gpointer      owner,
+                             GtaskSupTask *task,
+                             guint         what)
 {
-  GtaskSupCore *core = self->core;
-  g_autofree guint8 *flags = g_new (guint8, dirty->len);
+  GtaskSupSupervisor *self = owner;
 
-  enum { STATE = 1 << 0, PROGRESS = 1 << 1 };
-
-  g_mutex_lock (&core->mutex);
-  for (guint i = 0; i < dirty->len; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (dirty, i);
-
-      flags[i] = (task->dirty_state ? STATE : 0) |
-                 (task->dirty_progress ? PROGRESS : 0);
-      task->dirty_state = task->dirty_progress = FALSE;
-    }
-  g_mutex_unlock (&core->mutex);
-
-  for (guint i = 0; i < dirty->len && !core->dead; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (dirty, i);
-
-      /* Read now: a handler above may have let the task end. */
-      if (self->model != NULL &&
-          g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
-          !g_hash_table_contains (self->model_iters, task))
-        g_hash_table_insert (self->model_iters, task,
-                             gtask_sup_children_append (self->model, task));
-      if (flags[i] & STATE)
-        _gtask_sup_task_notify_state (task);
-      if (flags[i] & PROGRESS)
-        _gtask_sup_task_notify_progress (task);
-    }
+  if (self->model != NULL &&
+      g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
+      !g_hash_table_contains (self->model_iters, task))
+    g_hash_table_insert (self->model_iters, task,
+                         gtask_sup_children_append (self->model, task));
+  if (what & GTASK_SUP_CORE_NOTIFY_STATE)
+    _gtask_sup_task_notify_state (task);
+  if (what & GTASK_SUP_CORE_NOTIFY_PROGRESS)
+    _gtask_sup_task_notify_progress (task);
 }
 
 static void
@@ -668,20 +309,11 @@ gtask_sup_supervisor_notify_counts (GtaskSupSupervisor *self)
     }
 }
 
-static void
-shutdown_waiter_return (GTask *waiter)
-{
-  g_task_return_boolean (waiter, TRUE);
-  g_object_unref (waiter);
-}
-
 /* Once every child of a stopping supervisor is done: ::stopped, and the
  * shutdown_async() callers complete. */
 static void
 gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
 {
-  GTask *waiter;
-
   if (!self->stopping || self->stopped || self->children.length > 0)
     return;
 
@@ -693,9 +325,25 @@ gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
   if (!self->core->dead)
     g_signal_emit (self, signals[STOPPED], 0, self->stop_reason);
 
-  while ((waiter = g_queue_pop_head (&self->shutdown_waiters)) != NULL)
-    shutdown_waiter_return (waiter);
+  _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, FALSE);
 }
+
+/* The engine's idle hook, after each dispatch. */
+static void
+gtask_sup_supervisor_dispatched (gpointer owner)
+{
+  GtaskSupSupervisor *self = owner;
+
+  gtask_sup_supervisor_notify_counts (self);
+  if (!self->core->dead)
+    gtask_sup_supervisor_check_stopped (self);
+}
+
+static const GtaskSupCoreHooks core_hooks = {
+  .complete = gtask_sup_supervisor_complete,
+  .notify = gtask_sup_supervisor_notify,
+  .idle = gtask_sup_supervisor_dispatched,
+};
 
 /* Closes the supervisor and shuts every child down with its own grace
  * period; ::stopped follows from a dispatch once they are all done. Takes
@@ -704,8 +352,6 @@ static void
 gtask_sup_supervisor_stop (GtaskSupSupervisor *self,
                            GError             *reason)
 {
-  GtaskSupCore *core = self->core;
-
   if (self->stopping)
     {
       g_clear_error (&reason);
@@ -715,6 +361,7 @@ gtask_sup_supervisor_stop (GtaskSupSupervisor *self,
   self->stopping = TRUE;
   self->closed = TRUE;
   self->stop_reason = reason;
+  _gtask_sup_core_close (self->core);
 
   /* Shutting down emits nothing, but cancelling runs the cancellables'
    * handlers, which might iterate the context: work on a snapshot. */
@@ -733,193 +380,16 @@ gtask_sup_supervisor_stop (GtaskSupSupervisor *self,
   }
 
   /* With no child left, ::stopped still comes from a dispatch. */
-  g_mutex_lock (&core->mutex);
-  core_wake_locked (core);
-  g_mutex_unlock (&core->mutex);
-}
-
-typedef struct
-{
-  GSource       source;
-  GtaskSupCore *core;   /* not a reference: the supervisor holds both */
-} CoreSource;
-
-static gboolean
-core_dispatch (GSource     *source,
-               GSourceFunc  callback,
-               gpointer     user_data)
-{
-  GtaskSupCore *core = ((CoreSource *)source)->core;
-  g_autoptr(GtaskSupSupervisor) self = NULL;
-  g_autoptr(GPtrArray) expired = NULL;
-  g_autoptr(GPtrArray) dirty = NULL;
-  g_autoptr(GPtrArray) release = NULL;
-  gint64 now = g_get_monotonic_time ();
-  guint n_done;
-
-  g_mutex_lock (&core->mutex);
-
-  if (core->dead)
-    {
-      g_mutex_unlock (&core->mutex);
-      return G_SOURCE_REMOVE;
-    }
-
-  self = g_object_ref (core->self);
-
-  while (core->heap->len > 0 && heap_get (core->heap, 0)->deadline <= now)
-    {
-      GtaskSupTask *task = heap_get (core->heap, 0);
-      guint outcome = task->shutting_down ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
-
-      /* Expired: whether it wins or not, its deadline is spent. */
-      heap_remove (core->heap, task);
-      if (task->outcome == GTASK_SUP_OUTCOME_NONE)
-        {
-          _gtask_sup_core_decide_locked (core, task, outcome,
-                                         _gtask_sup_task_new_error (task, outcome));
-          if (expired == NULL)
-            expired = g_ptr_array_new_with_free_func (g_object_unref);
-          g_ptr_array_add (expired, g_object_ref (task));
-        }
-    }
-
-  if (core->dirty->len > 0)
-    {
-      dirty = g_steal_pointer (&core->dirty);
-      core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-  if (core->release->len > 0)
-    {
-      release = g_steal_pointer (&core->release);
-      core->release = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-  n_done = core->done.length;
-
-  g_mutex_unlock (&core->mutex);
-
-  core_flush_to_push (core);
-
-  for (guint i = 0; expired != NULL && i < expired->len; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (expired, i);
-
-      _gtask_sup_task_interrupt (task, task->outcome, 0);
-    }
-
-  if (dirty != NULL)
-    gtask_sup_supervisor_flush_dirty (self, dirty);
-
-  /* One at a time, so that a nested dispatch (gtask_sup_task_wait() in a
-   * handler) sees the outcomes this one has not reached yet; and no more
-   * than were there at the start, so that a busy supervisor cannot starve
-   * the other sources of the context. */
-  for (guint i = 0; i < n_done && !core->dead; i++)
-    {
-      GList *link;
-
-      g_mutex_lock (&core->mutex);
-      link = g_queue_pop_head_link (&core->done);
-      g_mutex_unlock (&core->mutex);
-
-      if (link == NULL)
-        break;
-
-      gtask_sup_supervisor_complete (self, link->data);
-      g_object_unref (link->data);
-    }
-
-  if (!core->dead)
-    {
-      gtask_sup_supervisor_pump (self);
-      gtask_sup_supervisor_notify_counts (self);
-    }
-
-  if (!core->dead)
-    gtask_sup_supervisor_check_stopped (self);
-
-  g_mutex_lock (&core->mutex);
-  core_set_ready_time_locked (core);
-  g_mutex_unlock (&core->mutex);
-
-  /* Last: finalizing a task runs its destroy notify, which may do anything. */
-  g_clear_pointer (&release, g_ptr_array_unref);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-core_free (gpointer data)
-{
-  GtaskSupCore *core = data;
-
-  g_assert (core->done.length == 0);
-  g_assert (core->queue.length == 0);
-  g_assert (core->source == NULL);
-
-  g_clear_pointer (&core->dirty, g_ptr_array_unref);
-  g_clear_pointer (&core->release, g_ptr_array_unref);
-  g_clear_pointer (&core->heap, g_ptr_array_unref);
-  g_clear_pointer (&core->to_push, g_ptr_array_unref);
-  g_clear_pointer (&core->joiners, g_hash_table_unref);
-  g_clear_pointer (&core->context, g_main_context_unref);
-  g_cond_clear (&core->cond);
-  g_mutex_clear (&core->mutex);
-}
-
-GtaskSupCore *
-_gtask_sup_core_ref (GtaskSupCore *core)
-{
-  return g_atomic_rc_box_acquire (core);
-}
-
-void
-_gtask_sup_core_unref (GtaskSupCore *core)
-{
-  g_atomic_rc_box_release_full (core, core_free);
-}
-
-static GSourceFuncs core_source_funcs = {
-  .dispatch = core_dispatch,
-};
-
-/* Returns the core, and in @source the dispatch source attached to
- * @context, both for the supervisor to own. */
-static GtaskSupCore *
-core_new (GtaskSupSupervisor  *self,
-          GMainContext        *context,
-          GSource            **source)
-{
-  GtaskSupCore *core = g_atomic_rc_box_new0 (GtaskSupCore);
-  CoreSource *core_source;
-
-  g_mutex_init (&core->mutex);
-  g_cond_init (&core->cond);
-  g_queue_init (&core->queue);
-  g_queue_init (&core->done);
-  core->self = self;
-  core->context = g_main_context_ref (context);
-  core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
-  core->release = g_ptr_array_new_with_free_func (g_object_unref);
-  core->heap = g_ptr_array_new ();
-  core->to_push = g_ptr_array_new ();
-  core->joiners = g_hash_table_new (NULL, NULL);
-
-  core_source = (CoreSource *)g_source_new (&core_source_funcs, sizeof (CoreSource));
-  core_source->core = core;
-  g_source_set_static_name (&core_source->source, "[gtask-sup] supervisor");
-  g_source_set_priority (&core_source->source, G_PRIORITY_DEFAULT);
-  /* gtask_sup_task_wait() may iterate the context from a signal handler. */
-  g_source_set_can_recurse (&core_source->source, TRUE);
-  g_source_attach (&core_source->source, context);
-
-  core->source = &core_source->source;
-  *source = &core_source->source;
-
-  return core;
+  _gtask_sup_core_wake (self->core);
 }
 
 /* Closing {{{1 */
+
+typedef struct
+{
+  GtaskSupSilenceFunc func;
+  gpointer            data;
+} SilenceHook;
 
 /* Cancels every task and silences the supervisor for good: the owner is
  * gone (or the supervisor is), so nothing may be emitted any more (DESIGN §4
@@ -930,121 +400,95 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 {
   GtaskSupCore *core = self->core;
   g_autoptr(GPtrArray) to_interrupt = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) to_unref = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) joined = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) to_unref = NULL;
+  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
+  g_autoptr(GArray) hooks = NULL;
   GList *link;
 
   self->closed = TRUE;
 
-  if (core == NULL)
+  if (core == NULL || core->dead)
     return;
 
-  g_mutex_lock (&core->mutex);
+  to_unref = _gtask_sup_core_kill (core);
 
-  if (core->dead)
-    {
-      g_mutex_unlock (&core->mutex);
-      return;
-    }
-
-  core->dead = TRUE;
-  core->self = NULL;
-  core->source = NULL;
-
+  /* The engine's mutex is held until every child is silenced. */
   while ((link = g_queue_pop_head_link (&self->children)) != NULL)
     {
       GtaskSupTask *task = link->data;
-
-      if (task->outcome == GTASK_SUP_OUTCOME_NONE)
-        {
-          if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
-            g_queue_unlink (&core->queue, &task->link);
-          g_atomic_int_set (&task->outcome, GTASK_SUP_OUTCOME_SILENCED);
-        }
-
-      _gtask_sup_core_disarm_locked (core, task);
+      GtaskSupWaiters *joiners = NULL;
 
       g_ptr_array_add (to_interrupt, g_object_ref (task));
+      if (_gtask_sup_core_silence_locked (core, task))
+        g_ptr_array_add (to_unref, task);
 
       /* A waiter must see the task end: it failed, as cancelled. */
-      if (task->error == NULL)
-        task->error = _gtask_sup_task_new_error (task, GTASK_SUP_OUTCOME_SILENCED);
+      _gtask_sup_task_ensure_error (task);
       g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_FAILED);
 
-      if (g_hash_table_contains (core->joiners, task))
+      if (g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners))
         {
-          g_ptr_array_add (joined, g_object_ref (task));
-          /* complete_joiners() below frees the list */
+          g_ptr_array_add (joined, task);
+          g_ptr_array_add (joined, joiners);
         }
-
-      if (g_atomic_int_dec_and_test (&task->holders))
-        g_ptr_array_add (to_unref, task);
     }
 
-  /* Never handed to a worker: drop the worker's share here. */
-  for (guint i = 0; i < core->to_push->len; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (core->to_push, i);
-
-      if (g_atomic_int_dec_and_test (&task->holders))
-        g_ptr_array_add (to_unref, task);
-    }
-  g_ptr_array_set_size (core->to_push, 0);
-
-  while ((link = g_queue_pop_head_link (&core->done)) != NULL)
-    g_ptr_array_add (to_unref, link->data);
-  g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->dirty));
-  core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->release));
-  core->release = g_ptr_array_new_with_free_func (g_object_unref);
-
-  g_assert (core->heap->len == 0);
+  g_assert (_gtask_sup_heap_get_length (&core->heap) == 0);
   g_assert (core->queue.length == 0);
-  core->n_running = 0;
-
-  if (core->n_waiters > 0)
-    g_cond_broadcast (&core->cond);
 
   g_mutex_unlock (&core->mutex);
 
-  g_source_destroy (self->source);
+  /* Streams and child scopes stop too, silently. */
+  hooks = g_steal_pointer (&self->silence_hooks);
+  for (guint i = 0; hooks != NULL && i < hooks->len; i++)
+    {
+      SilenceHook *hook = &g_array_index (hooks, SilenceHook, i);
 
-  /* Streams stop too, silently. */
-  {
-    g_autoptr(GPtrArray) streams = g_steal_pointer (&self->streams);
-
-    self->streams = g_ptr_array_new ();
-    for (guint i = 0; i < streams->len; i++)
-      _gtask_sup_stream_silence (g_ptr_array_index (streams, i));
-  }
+      hook->func (self, hook->data);
+    }
 
   /* Nothing is left running: a pending shutdown is complete. */
-  {
-    GTask *waiter;
-
-    while ((waiter = g_queue_pop_head (&self->shutdown_waiters)) != NULL)
-      {
-        _gtask_sup_return_later (waiter, NULL);
-        g_object_unref (waiter);
-      }
-  }
+  _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, TRUE);
 
   /* A finished subprocess has no group left to signal; a running one gets
-   * SIGTERM and, from the subprocess thread, SIGKILL after its grace. */
+   * SIGTERM and, from the service thread, SIGKILL after its grace. */
   for (guint i = 0; i < to_interrupt->len; i++)
-    _gtask_sup_task_interrupt (g_ptr_array_index (to_interrupt, i),
+    _gtask_sup_core_interrupt (g_ptr_array_index (to_interrupt, i),
                                GTASK_SUP_OUTCOME_SILENCED, 0);
 
-  for (guint i = 0; i < joined->len; i++)
+  for (guint i = 0; i < joined->len; i += 2)
+    complete_joiners (g_ptr_array_index (joined, i), g_ptr_array_index (joined, i + 1), TRUE);
+}
+
+/* Calls @func when the supervisor is silenced (its owner disposed, or
+ * itself finalized), on the owner context, before join_async() callers
+ * complete. For the streams and scopes built on a supervisor. */
+void
+_gtask_sup_supervisor_add_silence_hook (GtaskSupSupervisor  *self,
+                                        GtaskSupSilenceFunc  func,
+                                        gpointer             data)
+{
+  SilenceHook hook = { func, data };
+
+  if (self->silence_hooks == NULL)
+    self->silence_hooks = g_array_new (FALSE, FALSE, sizeof (SilenceHook));
+  g_array_append_val (self->silence_hooks, hook);
+}
+
+void
+_gtask_sup_supervisor_remove_silence_hook (GtaskSupSupervisor  *self,
+                                           GtaskSupSilenceFunc  func,
+                                           gpointer             data)
+{
+  for (guint i = 0; self->silence_hooks != NULL && i < self->silence_hooks->len; i++)
     {
-      GtaskSupTask *task = g_ptr_array_index (joined, i);
-      GSList *joiners;
+      SilenceHook *hook = &g_array_index (self->silence_hooks, SilenceHook, i);
 
-      g_mutex_lock (&core->mutex);
-      joiners = _gtask_sup_task_steal_joiners_locked (task);
-      g_mutex_unlock (&core->mutex);
-
-      complete_joiners (task, joiners, TRUE);
+      if (hook->func == func && hook->data == data)
+        {
+          g_array_remove_index_fast (self->silence_hooks, i);
+          return;
+        }
     }
 }
 
@@ -1070,7 +514,7 @@ gtask_sup_supervisor_constructed (GObject *object)
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
 
-  self->core = core_new (self, self->context, &self->source);
+  self->core = _gtask_sup_core_new (&core_hooks, self, self->context);
 
   if (self->owner != NULL)
     g_object_weak_ref (self->owner, owner_disposed_cb, self);
@@ -1101,11 +545,9 @@ gtask_sup_supervisor_finalize (GObject *object)
 
   g_weak_ref_clear (&self->owner_ref);
   g_clear_pointer (&self->restart_times, g_array_unref);
-  g_clear_pointer (&self->streams, g_ptr_array_unref);
+  g_clear_pointer (&self->silence_hooks, g_array_unref);
   g_clear_error (&self->stop_reason);
-  /* Here, on the owner thread, while the context is alive. Tasks may still
-   * point to the core; it goes with the last of them. */
-  g_clear_pointer (&self->source, g_source_unref);
+  /* Tasks may still point to the core; it goes with the last of them. */
   g_clear_pointer (&self->core, _gtask_sup_core_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1268,6 +710,13 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
    * Tasks started beyond it wait in state %GTASK_SUP_TASK_STATE_QUEUED and
    * run in the order they were started as running tasks end.
    *
+   * It bounds work that really runs. A task that was timed out, cancelled
+   * or shut down reports its outcome at once, but a thread function that
+   * goes on running (it ignored its cancellable, and a thread cannot be
+   * killed) keeps its slot until it returns, so that a limit of 1 still
+   * means "never two at once"; a subprocess keeps its slot until it is
+   * reaped; an async task frees it with its outcome.
+   *
    * Since: 1.0
    */
   properties[PROP_MAX_CONCURRENCY] =
@@ -1295,13 +744,13 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
    * GtaskSupSupervisor:max-seconds:
    *
    * The sliding window, in seconds, over which
-   * [property@GtaskSup.Supervisor:max-restarts] counts restarts.
+   * [property@GtaskSup.Supervisor:max-restarts] counts restarts; at least 1.
    *
    * Since: 1.0
    */
   properties[PROP_MAX_SECONDS] =
     g_param_spec_uint ("max-seconds", NULL, NULL,
-                       0, G_MAXUINT, 5,
+                       1, G_MAXUINT, 5,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -1456,8 +905,7 @@ gtask_sup_supervisor_init (GtaskSupSupervisor *self)
 {
   g_weak_ref_init (&self->owner_ref, NULL);
   g_queue_init (&self->children);
-  g_queue_init (&self->shutdown_waiters);
-  self->streams = g_ptr_array_new ();
+  _gtask_sup_waiters_init (&self->shutdown_waiters);
   self->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->max_restarts = 3;
   self->max_seconds = 5;
@@ -1601,8 +1049,9 @@ gtask_sup_supervisor_get_max_concurrency (GtaskSupSupervisor *self)
  * @self: a supervisor
  * @max_concurrency: the limit, or 0 for none
  *
- * Sets the most tasks running at once. Raising it starts queued tasks from
- * a later iteration of the owner context; lowering it stops nothing.
+ * Sets the most tasks running at once. Raising it starts queued tasks at
+ * once (async tasks from the next iteration of the owner context);
+ * lowering it stops nothing.
  *
  * Call it on the owner context's thread.
  *
@@ -1612,31 +1061,26 @@ void
 gtask_sup_supervisor_set_max_concurrency (GtaskSupSupervisor *self,
                                           guint               max_concurrency)
 {
-  GtaskSupCore *core;
-  gboolean changed;
-
   g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
 
-  core = self->core;
+  if (gtask_sup_supervisor_get_max_concurrency (self) == max_concurrency)
+    return;
 
-  g_mutex_lock (&core->mutex);
-  changed = core->max_concurrency != max_concurrency;
-  core->max_concurrency = max_concurrency;
-  if (changed && core->queue.length > 0)
-    core_wake_locked (core);
-  g_mutex_unlock (&core->mutex);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONCURRENCY]);
+  _gtask_sup_core_set_max_concurrency (self->core, max_concurrency);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONCURRENCY]);
 }
 
 /**
  * gtask_sup_supervisor_get_n_running: (get-property n-running)
  * @self: a supervisor
  *
- * Gets the number of running tasks. Safe to call from any thread.
+ * Gets the number of tasks whose work runs: thread functions running on a
+ * worker, async operations not completed, subprocesses not reaped. A task
+ * waiting for a worker thread is not counted; an abandoned thread function
+ * (its task timed out, cancelled or killed) is counted until it returns.
+ * Safe to call from any thread.
  *
- * Returns: the number of tasks in state %GTASK_SUP_TASK_STATE_RUNNING
+ * Returns: the number of running works
  *
  * Since: 1.0
  */
@@ -1658,8 +1102,8 @@ gtask_sup_supervisor_get_n_running (GtaskSupSupervisor *self)
  * gtask_sup_supervisor_get_n_queued: (get-property n-queued)
  * @self: a supervisor
  *
- * Gets the number of tasks waiting for a free slot. Safe to call from any
- * thread.
+ * Gets the number of tasks waiting for a free slot or for a worker thread.
+ * Safe to call from any thread.
  *
  * Returns: the number of tasks in state %GTASK_SUP_TASK_STATE_QUEUED
  *
@@ -1673,7 +1117,7 @@ gtask_sup_supervisor_get_n_queued (GtaskSupSupervisor *self)
   g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), 0);
 
   g_mutex_lock (&self->core->mutex);
-  ret = self->core->queue.length;
+  ret = self->core->n_queued;
   g_mutex_unlock (&self->core->mutex);
 
   return ret;
@@ -1771,6 +1215,7 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
   g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
   g_return_val_if_fail (GTASK_SUP_IS_TASK (task), FALSE);
   g_return_val_if_fail (task->core == NULL, FALSE);
+  g_return_val_if_fail (task->kind != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (self->closed)
@@ -1803,38 +1248,11 @@ static void
 gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
                                   GtaskSupTask       *task)
 {
-  GtaskSupCore *core = self->core;
-
   task->child_link.data = task;
-  task->link.data = task;
   g_queue_push_tail_link (&self->children, &task->child_link);
   g_object_ref (task);
-  task->holders = 1;
 
-  /* Out of the critical section: the mutex is shared with the workers. */
-  if (core->max_concurrency == 0)
-    _gtask_sup_task_ensure_cancellable (task);
-
-  g_mutex_lock (&core->mutex);
-
-  task->core = _gtask_sup_core_ref (core);
-
-  if (task->timeout >= 0)
-    _gtask_sup_core_arm_locked (core, task,
-                                g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
-
-  if (core->queue.length == 0 && core_has_free_slot_locked (core))
-    {
-      core_run_locked (core, task);
-    }
-  else
-    {
-      g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_QUEUED);
-      g_queue_push_tail_link (&core->queue, &task->link);
-      _gtask_sup_core_mark_dirty_locked (core, task, TRUE, FALSE);
-    }
-
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_start (self->core, task);
 }
 
 /**
@@ -1943,7 +1361,7 @@ gtask_sup_supervisor_get_max_seconds (GtaskSupSupervisor *self)
 /**
  * gtask_sup_supervisor_set_max_seconds: (set-property max-seconds)
  * @self: a supervisor
- * @max_seconds: the window, in seconds
+ * @max_seconds: the window, in seconds, at least 1
  *
  * Sets the sliding window over which
  * [property@GtaskSup.Supervisor:max-restarts] counts restarts. Call it on
@@ -1956,36 +1374,13 @@ gtask_sup_supervisor_set_max_seconds (GtaskSupSupervisor *self,
                                       guint               max_seconds)
 {
   g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+  g_return_if_fail (max_seconds >= 1);
 
   if (self->max_seconds == max_seconds)
     return;
 
   self->max_seconds = max_seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SECONDS]);
-}
-
-void
-_gtask_sup_source_destroy_and_unref (gpointer source)
-{
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
-static gboolean
-shutdown_cancelled_cb (GCancellable *cancellable,
-                       gpointer      data)
-{
-  GTask *waiter = data;
-  GtaskSupSupervisor *self = g_task_get_source_object (waiter);
-
-  /* Still waiting: stop waiting. The shutdown itself goes on. */
-  if (g_queue_remove (&self->shutdown_waiters, waiter))
-    {
-      g_task_return_error_if_cancelled (waiter);
-      g_object_unref (waiter);
-    }
-
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -2037,19 +1432,7 @@ gtask_sup_supervisor_shutdown_async (GtaskSupSupervisor  *self,
       return;
     }
 
-  if (cancellable != NULL)
-    {
-      GSource *source = g_cancellable_source_new (cancellable);
-
-      g_source_set_static_name (source, "[gtask-sup] shutdown cancelled");
-      g_source_set_callback (source, G_SOURCE_FUNC (shutdown_cancelled_cb), waiter, NULL);
-      g_source_attach (source, self->context);
-      /* Destroyed with the GTask, so it never outlives its data; the task
-       * data keeps a reference, since the GTask may outlive the context. */
-      g_task_set_task_data (waiter, source, _gtask_sup_source_destroy_and_unref);
-    }
-
-  g_queue_push_tail (&self->shutdown_waiters, g_object_ref (waiter));
+  _gtask_sup_waiters_add (&self->shutdown_waiters, waiter);
   gtask_sup_supervisor_stop (self, NULL);
 }
 
@@ -2077,136 +1460,6 @@ gtask_sup_supervisor_shutdown_finish (GtaskSupSupervisor  *self,
                         gtask_sup_supervisor_shutdown_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-_gtask_sup_supervisor_add_stream (GtaskSupSupervisor *self,
-                                  GtaskSupStream     *stream)
-{
-  g_ptr_array_add (self->streams, stream);
-}
-
-void
-_gtask_sup_supervisor_remove_stream (GtaskSupSupervisor *self,
-                                     GtaskSupStream     *stream)
-{
-  if (self->streams != NULL)
-    g_ptr_array_remove_fast (self->streams, stream);
-}
-
-/**
- * gtask_sup_supervisor_map:
- * @self: a supervisor
- * @next_func: (scope notified) (closure user_data) (destroy destroy): gives
- *   the stream its next item
- * @user_data: data for @next_func
- * @destroy: (nullable): frees @user_data once the input ended, or the
- *   stream finished or was finalized
- *
- * Makes a stream that runs the tasks @next_func gives it, at most
- * [property@GtaskSup.Stream:max-concurrency] at once, like Elixir's
- * `Task.async_stream`. @next_func is called on the owner context only when
- * a slot is free, until it returns %NULL; the stream never holds a queue
- * of items not started yet.
- *
- * Configure the stream, then start it with [method@GtaskSup.Stream.start].
- * Its items are tasks of @self: `max-children`, the supervisor's own
- * `max-concurrency` (time queued there counts against an item's timeout)
- * and owner finalization apply to them as to any task, and they emit the
- * supervisor's outcome signals too. An item refused because of
- * `max-children` is started again when a task of @self ends.
- *
- * Returns: (transfer full): a new stream, not started
- *
- * Since: 1.0
- */
-GtaskSupStream *
-gtask_sup_supervisor_map (GtaskSupSupervisor     *self,
-                          GtaskSupStreamNextFunc  next_func,
-                          gpointer                user_data,
-                          GDestroyNotify          destroy)
-{
-  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
-  g_return_val_if_fail (next_func != NULL, NULL);
-
-  return _gtask_sup_stream_new (self, next_func, user_data, destroy);
-}
-
-typedef struct
-{
-  GListModel            *items;
-  GtaskSupStreamMapFunc  func;
-  gpointer               user_data;
-  GDestroyNotify         destroy;
-} ModelInput;
-
-static void
-model_input_free (gpointer data)
-{
-  ModelInput *input = data;
-
-  if (input->destroy != NULL)
-    input->destroy (input->user_data);
-  g_clear_object (&input->items);
-  g_free (input);
-}
-
-static GtaskSupTask *
-model_input_next (GtaskSupStream *stream,
-                  guint64         index,
-                  gpointer        data)
-{
-  ModelInput *input = data;
-  g_autoptr(GObject) item = NULL;
-
-  if (index >= g_list_model_get_n_items (input->items))
-    return NULL;
-
-  item = g_list_model_get_item (input->items, index);
-
-  return input->func (stream, item, input->user_data);
-}
-
-/**
- * gtask_sup_supervisor_map_model:
- * @self: a supervisor
- * @items: the input: one task per item
- * @func: (scope notified) (closure user_data) (destroy destroy): makes the
- *   task for an item
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data once the input ended, or the
- *   stream finished or was finalized
- *
- * Makes a stream over the items of a list model, for instance the files a
- * user selected in a GTK view, as [method@GtaskSup.Supervisor.map] does:
- * @func makes the task for an item when a slot is free. Items are read by
- * position, when they are reached; the stream ends at the first position
- * past the end of @items.
- *
- * Returns: (transfer full): a new stream, not started
- *
- * Since: 1.0
- */
-GtaskSupStream *
-gtask_sup_supervisor_map_model (GtaskSupSupervisor    *self,
-                                GListModel            *items,
-                                GtaskSupStreamMapFunc  func,
-                                gpointer               user_data,
-                                GDestroyNotify         destroy)
-{
-  ModelInput *input;
-
-  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
-  g_return_val_if_fail (G_IS_LIST_MODEL (items), NULL);
-  g_return_val_if_fail (func != NULL, NULL);
-
-  input = g_new0 (ModelInput, 1);
-  input->items = g_object_ref (items);
-  input->func = func;
-  input->user_data = user_data;
-  input->destroy = destroy;
-
-  return _gtask_sup_stream_new (self, model_input_next, input, model_input_free);
 }
 
 /* vim:set foldmethod=marker: */

@@ -10,7 +10,6 @@
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
 #include "gtask-sup-pool-private.h"
-#include "gtask-sup-subprocess-private.h"
 #include "gtask-sup-task-private.h"
 
 /**
@@ -56,32 +55,6 @@ G_DEFINE_FINAL_TYPE (GtaskSupTask, gtask_sup_task, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];
 
-/* A pending gtask_sup_task_join_async(). One reference is held by the task's
- * list of joiners, one by the handler on the GTask's cancellable, if any. */
-typedef struct
-{
-  GTask        *gtask;
-  GtaskSupCore *core;
-  GtaskSupTask *task;          /* valid while pending */
-  gulong        handler_id;
-  gboolean      pending;       /* in core->joiners; under core->mutex */
-} JoinData;
-
-static void
-join_data_clear (gpointer data)
-{
-  JoinData *jd = data;
-
-  g_clear_object (&jd->gtask);
-  _gtask_sup_core_unref (jd->core);
-}
-
-static void
-join_data_release (gpointer data)
-{
-  g_atomic_rc_box_release_full (data, join_data_clear);
-}
-
 static G_DEFINE_QUARK (gtask-sup-origin, origin)
 
 /* Internal API {{{1 */
@@ -92,35 +65,17 @@ _gtask_sup_task_is_final (GtaskSupTask *self)
   return g_atomic_int_get (&self->state) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
 }
 
-GCancellable *
-_gtask_sup_task_ensure_cancellable (GtaskSupTask *self)
-{
-  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
-
-  if (cancellable == NULL)
-    {
-      GCancellable *created = g_cancellable_new ();
-
-      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, created))
-        g_object_unref (created);
-
-      cancellable = g_atomic_pointer_get (&self->cancellable);
-    }
-
-  return cancellable;
-}
-
-static const char *
-task_display_name (GtaskSupTask *self)
+const char *
+_gtask_sup_task_display_name (GtaskSupTask *self)
 {
   return self->name != 0 ? g_quark_to_string (self->name) : NULL;
 }
 
-GError *
-_gtask_sup_task_new_error (GtaskSupTask *self,
-                           guint         outcome)
+static GError *
+task_new_error (GtaskSupTask *self,
+                guint         outcome)
 {
-  const char *name = task_display_name (self);
+  const char *name = _gtask_sup_task_display_name (self);
 
   switch ((GtaskSupOutcome)outcome)
     {
@@ -179,113 +134,14 @@ _gtask_sup_task_notify_progress (GtaskSupTask *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
 }
 
-/* Runs on a worker thread. The supervisor's reference keeps @self alive
- * until _gtask_sup_core_worker_done() hands it over. */
-void
-_gtask_sup_task_run (GtaskSupTask *self)
-{
-  GtaskSupCore *core = self->core;
-  GCancellable *cancellable = self->cancellable;
-
-  /* Cancelled or timed out while waiting for a worker: never runs. */
-  if (g_atomic_int_get (&self->outcome) == GTASK_SUP_OUTCOME_NONE)
-    self->work.func.func (self, cancellable, self->work.func.data);
-
-  if (g_atomic_int_get (&self->outcome) != GTASK_SUP_OUTCOME_NONE)
-    {
-      _gtask_sup_core_worker_done (core, self);
-      return;
-    }
-
-  g_mutex_lock (&core->mutex);
-  if (self->outcome == GTASK_SUP_OUTCOME_NONE)
-    {
-      /* Stopping when asked (by a shutdown, or through the cancellable
-       * itself) is a cancellation, not a missing result. */
-      guint outcome = g_cancellable_is_cancelled (cancellable)
-                    ? GTASK_SUP_OUTCOME_CANCELLED
-                    : GTASK_SUP_OUTCOME_NO_RESULT;
-
-      _gtask_sup_core_decide_locked (core, self, outcome,
-                                     _gtask_sup_task_new_error (self, outcome));
-    }
-  g_mutex_unlock (&core->mutex);
-
-  _gtask_sup_core_worker_done (core, self);
-}
-
-/* Runs an async task's function on the owner context. It returns at once
- * by design; the operation it started completes the task later. Whether it
- * kept a way to do so cannot be told from here (a binding's wrapper holds
- * the task whatever the function did), so an operation that never
- * completes is ended by the task's timeout or a shutdown. */
-void
-_gtask_sup_task_run_async (GtaskSupTask *self)
-{
-  if (g_atomic_int_get (&self->outcome) == GTASK_SUP_OUTCOME_NONE)
-    {
-      /* The operations it starts call back on the thread-default context. */
-      g_main_context_push_thread_default (self->core->context);
-      self->work.func.func (self, self->cancellable, self->work.func.data);
-      g_main_context_pop_thread_default (self->core->context);
-    }
-
-  _gtask_sup_core_worker_done (self->core, self);
-}
-
-/* Stops the work after @outcome was decided for it, from any thread, with
- * no lock held: cancels the cancellable and, for a subprocess, signals its
- * process group. GTASK_SUP_OUTCOME_NONE is the cooperative phase of a
- * shutdown with @grace_ms: SIGTERM, and SIGKILL from the subprocess thread
- * at the end of the grace period, whether or not the owner context runs
- * (the core reports KILLED at the same time). */
-void
-_gtask_sup_task_interrupt (GtaskSupTask *self,
-                           guint         outcome,
-                           int           grace_ms)
-{
-  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
-
-  if (cancellable != NULL)
-    g_cancellable_cancel (cancellable);
-
-  if (self->kind != GTASK_SUP_TASK_KIND_SUBPROCESS)
-    return;
-
-  switch ((GtaskSupOutcome)outcome)
-    {
-    case GTASK_SUP_OUTCOME_NONE:
-      _gtask_sup_subprocess_terminate (self, grace_ms);
-      break;
-    case GTASK_SUP_OUTCOME_KILLED:
-      _gtask_sup_subprocess_kill (self);
-      break;
-    case GTASK_SUP_OUTCOME_CANCELLED:
-    case GTASK_SUP_OUTCOME_TIMED_OUT:
-      _gtask_sup_subprocess_terminate (self, self->shutdown_timeout);
-      break;
-    case GTASK_SUP_OUTCOME_SILENCED:
-      /* Nobody is left to end it later: never wait forever. */
-      _gtask_sup_subprocess_terminate (self, self->shutdown_timeout >= 0
-                                             ? self->shutdown_timeout
-                                             : GTASK_SUP_SILENCED_KILL_MS);
-      break;
-    case GTASK_SUP_OUTCOME_RESULT:
-    case GTASK_SUP_OUTCOME_NO_RESULT:
-    default:
-      break;
-    }
-}
-
 /* A new run of @self, for a restart: same work and settings. The first run
  * keeps owning the work's data, for as long as any run lives. */
 GtaskSupTask *
 _gtask_sup_task_new_restart (GtaskSupTask *self)
 {
-  GtaskSupTask *run = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
+  GtaskSupTask *run = _gtask_sup_task_new_for_kind (self->kind);
   GtaskSupTask *origin;
 
-  run->kind = self->kind;
   run->restart = self->restart;
   run->name = self->name;
   run->timeout = self->timeout;
@@ -295,16 +151,7 @@ _gtask_sup_task_new_restart (GtaskSupTask *self)
                            g_object_ref (origin != NULL ? origin : self),
                            g_object_unref);
 
-  if (self->kind == GTASK_SUP_TASK_KIND_SUBPROCESS)
-    {
-      run->work.proc.argv = g_strdupv (self->work.proc.argv);
-      run->work.proc.flags = self->work.proc.flags;
-    }
-  else
-    {
-      run->work.func.func = self->work.func.func;
-      run->work.func.data = self->work.func.data;
-    }
+  self->kind->copy (run, self);
 
   return run;
 }
@@ -331,81 +178,26 @@ _gtask_sup_task_should_restart (GtaskSupTask *self)
     }
 }
 
-/* Removes the pending joiners of @self; call with core->mutex held. */
-GSList *
-_gtask_sup_task_steal_joiners_locked (GtaskSupTask *self)
+/* A task made by a kind's constructor. */
+GtaskSupTask *
+_gtask_sup_task_new_for_kind (const GtaskSupKind *kind)
 {
-  GSList *joiners = NULL;
+  GtaskSupTask *self = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
 
-  if (!g_hash_table_steal_extended (self->core->joiners, self, NULL, (gpointer *)&joiners))
-    return NULL;
+  self->kind = kind;
 
-  for (GSList *l = joiners; l != NULL; l = l->next)
-    ((JoinData *)l->data)->pending = FALSE;
-
-  return joiners;
+  return self;
 }
 
-/* Completes a stolen joiner with the final outcome of @self; the GTask
- * dispatches the callback on the context join_async() was called in. With
- * @later, from an idle there: the caller may be inside the finalization of
- * the owner (in a binding, inside garbage collection). */
+/* Makes the error of an outcome other than a result, once, before the
+ * task becomes final: on the owner context, or with core->mutex held. */
 void
-_gtask_sup_task_complete_joiner (GtaskSupTask *self,
-                                 gpointer      joiner,
-                                 gboolean      later)
+_gtask_sup_task_ensure_error (GtaskSupTask *self)
 {
-  JoinData *jd = joiner;
-  GError *error = NULL;
+  guint outcome = self->outcome;
 
-  if (g_atomic_int_get (&self->state) != GTASK_SUP_TASK_STATE_SUCCEEDED)
-    error = g_error_copy (self->error);
-
-  if (later)
-    _gtask_sup_return_later (jd->gtask, error);
-  else if (error != NULL)
-    g_task_return_error (jd->gtask, error);
-  else
-    g_task_return_boolean (jd->gtask, TRUE);
-
-  if (jd->handler_id != 0)
-    g_cancellable_disconnect (g_task_get_cancellable (jd->gtask), jd->handler_id);
-  join_data_release (jd);
-}
-
-static void
-join_cancelled_cb (GCancellable *cancellable,
-                   gpointer      data)
-{
-  JoinData *jd = data;
-  gboolean found;
-
-  g_mutex_lock (&jd->core->mutex);
-  found = jd->pending;
-  if (found)
-    {
-      GSList *joiners = g_hash_table_lookup (jd->core->joiners, jd->task);
-
-      jd->pending = FALSE;
-      joiners = g_slist_remove (joiners, jd);
-      if (joiners != NULL)
-        g_hash_table_insert (jd->core->joiners, jd->task, joiners);
-      else
-        g_hash_table_remove (jd->core->joiners, jd->task);
-    }
-  g_mutex_unlock (&jd->core->mutex);
-
-  if (!found)
-    return;
-
-  g_task_return_error_if_cancelled (jd->gtask);
-  /* Taken out of the list, it is ours alone. handler_id was set before it
-   * was put in the list. g_cancellable_disconnect() would wait for this very
-   * emission; the plain signal API may disconnect during it, and then
-   * drops the handler's reference. */
-  g_signal_handler_disconnect (cancellable, jd->handler_id);
-  /* The list's reference. */
-  join_data_release (jd);
+  if (self->error == NULL && outcome != GTASK_SUP_OUTCOME_RESULT)
+    self->error = task_new_error (self, outcome);
 }
 
 /* GObject {{{1 */
@@ -417,21 +209,15 @@ gtask_sup_task_finalize (GObject *object)
 
   g_assert (self->heap_index == 0);
 
+  /* Made with g_object_new() by a binding, without a kind: nothing to free. */
+  if (self->kind != NULL)
+    self->kind->clear (self);
+
   if (self->value_destroy != NULL && !self->value_propagated)
     self->value_destroy (g_value_get_pointer (&self->value));
   if (G_IS_VALUE (&self->value))
     g_value_unset (&self->value);
   g_clear_error (&self->error);
-
-  if (self->kind == GTASK_SUP_TASK_KIND_SUBPROCESS)
-    {
-      g_clear_pointer (&self->work.proc.argv, g_strfreev);
-      g_clear_pointer (&self->work.proc.group, _gtask_sup_process_group_unref);
-    }
-  else if (self->work.func.destroy != NULL)
-    {
-      g_clear_pointer (&self->work.func.data, self->work.func.destroy);
-    }
 
   g_clear_object (&self->cancellable);
   if (self->core != NULL)
@@ -574,10 +360,11 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
    * [method@GtaskSup.Supervisor.start] (so time spent queued counts), or -1
    * for no limit.
    *
-   * On expiry the task's cancellable is cancelled and
-   * [signal@GtaskSup.Supervisor::timed-out] is emitted; whatever the work
-   * returns later is dropped. A task still queued when it expires never
-   * runs.
+   * On expiry the task's cancellable is cancelled at once, and a
+   * subprocess is sent SIGTERM, by the library's service thread, even while
+   * the owner thread is busy; [signal@GtaskSup.Supervisor::timed-out]
+   * follows on the owner context. Whatever the work returns later is
+   * dropped. A task still queued when it expires never runs.
    *
    * Since: 1.0
    */
@@ -643,169 +430,9 @@ gtask_sup_task_init (GtaskSupTask *self)
 
 /* Public API {{{1 */
 
-/**
- * gtask_sup_task_new_thread:
- * @func: (scope notified) (closure user_data) (destroy destroy): the work,
- *   run on a worker thread
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data when the task is finalized
- *
- * Creates a task that runs @func on a worker thread once started.
- *
- * @func completes the task with a `gtask_sup_task_return_*()` function, and
- * should watch its cancellable: a thread cannot be killed, so a task that
- * ignores it is only abandoned (its late result is dropped) when it is
- * cancelled, times out or is shut down.
- *
- * The task is finalized on the owner context in the usual case, and
- * @destroy runs there; it runs on a worker thread only if the owner is
- * gone by the time @func returns (or would have run).
- *
- * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
- *
- * Since: 1.0
- */
-GtaskSupTask *
-gtask_sup_task_new_thread (GtaskSupThreadFunc func,
-                           gpointer           user_data,
-                           GDestroyNotify     destroy)
-{
-  GtaskSupTask *self;
 
-  g_return_val_if_fail (func != NULL, NULL);
 
-  self = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
-  self->kind = GTASK_SUP_TASK_KIND_THREAD;
-  self->work.func.func = func;
-  self->work.func.data = user_data;
-  self->work.func.destroy = destroy;
 
-  return self;
-}
-
-/**
- * gtask_sup_task_new_async:
- * @func: (scope notified) (closure user_data) (destroy destroy): starts the
- *   work, on the owner context
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data when the task is finalized
- *
- * Creates a task whose work is an asynchronous operation. Once the task has
- * a slot, @func runs on the owner context, from an iteration of it (never
- * inside [method@GtaskSup.Supervisor.start]), with the owner context as
- * the thread-default main context, so that the callbacks of the operations
- * it starts come there too. It starts the operation, for
- * instance a GIO `_async()` call, with the task's cancellable and a
- * reference to the task as user data, and returns. The operation's callback
- * completes the task with a `gtask_sup_task_return_*()` function.
- *
- * This is the kind of task JavaScript code uses: GJS runs JavaScript on
- * the main thread only.
- *
- * A task cancelled, timed out or silenced has its cancellable cancelled;
- * an operation that ignores it is abandoned, and its late result is freed.
- * A shut-down task whose operation does not complete within the grace
- * period is killed (%GTASK_SUP_ERROR_KILLED).
- *
- * Unlike a thread function, @func returns before the work is done, so an
- * operation that never completes the task cannot be told from one that is
- * slow: give async tasks a [property@GtaskSup.Task:timeout].
- *
- * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
- *
- * Since: 1.0
- */
-GtaskSupTask *
-gtask_sup_task_new_async (GtaskSupAsyncFunc func,
-                          gpointer          user_data,
-                          GDestroyNotify    destroy)
-{
-  GtaskSupTask *self;
-
-  g_return_val_if_fail (func != NULL, NULL);
-
-  self = gtask_sup_task_new_thread ((GtaskSupThreadFunc)func, user_data, destroy);
-  self->kind = GTASK_SUP_TASK_KIND_ASYNC;
-
-  return self;
-}
-
-/**
- * gtask_sup_task_new_subprocess:
- * @argv: (array zero-terminated=1) (element-type filename): the program and
- *   its arguments; the program is looked up in `PATH` if it has no `/`
- * @flags: flags for [class@Gio.Subprocess], such as
- *   %G_SUBPROCESS_FLAGS_STDOUT_PIPE to capture its output
- *
- * Creates a task that runs a program, with [class@Gio.Subprocess] and no
- * shell, once it has a slot.
- *
- * The task succeeds when the program exits with status 0; its value is
- * then what it wrote on stdout, as a [struct@GLib.Bytes], if @flags has
- * %G_SUBPROCESS_FLAGS_STDOUT_PIPE (no value otherwise). Any other exit
- * status fails it with %G_SPAWN_EXIT_ERROR and the status as error code; a
- * signal fails it with an error that names the signal; a program that
- * cannot be started fails it with the error of the spawn. The message ends
- * with the last lines of stderr if @flags has
- * %G_SUBPROCESS_FLAGS_STDERR_PIPE.
- *
- * The program runs in a process group of its own. A task cancelled, timed
- * out, or whose owner or supervisor goes away sends SIGTERM to the group,
- * then SIGKILL after its [property@GtaskSup.Task:shutdown-timeout] (at
- * once if it is 0). A shutdown sends SIGTERM, and SIGKILL once the grace
- * period is over. The kill does not depend on the owner context: it
- * happens even if nothing iterates it any more.
- *
- * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
- *
- * Since: 1.0
- */
-GtaskSupTask *
-gtask_sup_task_new_subprocess (const char * const *argv,
-                               GSubprocessFlags    flags)
-{
-  GtaskSupTask *self;
-
-  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
-
-  self = g_object_new (GTASK_SUP_TYPE_TASK, NULL);
-  self->kind = GTASK_SUP_TASK_KIND_SUBPROCESS;
-  self->work.proc.argv = g_strdupv ((char **)argv);
-  self->work.proc.flags = flags;
-
-  return self;
-}
-
-/**
- * gtask_sup_task_dup_subprocess:
- * @self: a subprocess task
- *
- * Gets the running program of a subprocess task, for instance to know its
- * process id with [method@Gio.Subprocess.get_identifier]. Safe to call
- * from any thread.
- *
- * Returns: (transfer full) (nullable): the subprocess, or %NULL if it was
- *   not spawned (yet), or if @self is not a subprocess task
- *
- * Since: 1.0
- */
-GSubprocess *
-gtask_sup_task_dup_subprocess (GtaskSupTask *self)
-{
-  GSubprocess *ret = NULL;
-
-  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
-
-  if (self->kind != GTASK_SUP_TASK_KIND_SUBPROCESS || self->core == NULL)
-    return NULL;
-
-  g_mutex_lock (&self->core->mutex);
-  if (self->work.proc.group != NULL)
-    ret = g_object_ref (self->work.proc.group->process);
-  g_mutex_unlock (&self->core->mutex);
-
-  return ret;
-}
 
 /**
  * gtask_sup_task_get_restart: (get-property restart)
@@ -867,7 +494,7 @@ gtask_sup_task_get_name (GtaskSupTask *self)
 {
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
 
-  return task_display_name (self);
+  return _gtask_sup_task_display_name (self);
 }
 
 /**
@@ -913,7 +540,7 @@ gtask_sup_task_get_kind (GtaskSupTask *self)
 {
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), GTASK_SUP_TASK_KIND_THREAD);
 
-  return self->kind;
+  return self->kind != NULL ? self->kind->kind : GTASK_SUP_TASK_KIND_THREAD;
 }
 
 /**
@@ -1085,7 +712,7 @@ gtask_sup_task_set_progress (GtaskSupTask *self,
   if (self->progress != progress)
     {
       self->progress = progress;
-      _gtask_sup_core_mark_dirty_locked (core, self, FALSE, TRUE);
+      _gtask_sup_core_mark_dirty_locked (core, self, GTASK_SUP_CORE_NOTIFY_PROGRESS);
     }
   g_mutex_unlock (&core->mutex);
 }
@@ -1105,27 +732,10 @@ gtask_sup_task_set_progress (GtaskSupTask *self,
 GCancellable *
 gtask_sup_task_get_cancellable (GtaskSupTask *self)
 {
-  GCancellable *cancellable;
-  gboolean cancel = FALSE;
-
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
 
-  cancellable = _gtask_sup_task_ensure_cancellable (self);
-
-  /* Made after the task was stopped: it must come cancelled. */
-  if (self->core != NULL)
-    {
-      g_mutex_lock (&self->core->mutex);
-      cancel = (self->outcome != GTASK_SUP_OUTCOME_NONE &&
-                self->outcome != GTASK_SUP_OUTCOME_RESULT &&
-                self->outcome != GTASK_SUP_OUTCOME_NO_RESULT) || self->shutting_down;
-      g_mutex_unlock (&self->core->mutex);
-    }
-
-  if (cancel)
-    g_cancellable_cancel (cancellable);
-
-  return cancellable;
+  /* One made after the task was stopped comes cancelled. */
+  return _gtask_sup_core_ensure_cancellable (self);
 }
 
 /* Commits a result; takes @value (if any, initialized) and @error. */
@@ -1159,7 +769,7 @@ gtask_sup_task_return (GtaskSupTask   *self,
 
   if (twice)
     g_critical ("%s: task %p (%s) was already completed",
-                G_STRFUNC, self, task_display_name (self) ? task_display_name (self) : "unnamed");
+                G_STRFUNC, self, _gtask_sup_task_display_name (self) ? _gtask_sup_task_display_name (self) : "unnamed");
 
   if (taken)
     return;
@@ -1514,12 +1124,11 @@ gtask_sup_task_cancel (GtaskSupTask *self)
 
   g_mutex_lock (&self->core->mutex);
   if (self->outcome == GTASK_SUP_OUTCOME_NONE)
-    decided = _gtask_sup_core_decide_locked (self->core, self, GTASK_SUP_OUTCOME_CANCELLED,
-                                             _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED));
+    decided = _gtask_sup_core_decide_locked (self->core, self, GTASK_SUP_OUTCOME_CANCELLED, NULL);
   g_mutex_unlock (&self->core->mutex);
 
   if (decided)
-    _gtask_sup_task_interrupt (self, GTASK_SUP_OUTCOME_CANCELLED, 0);
+    _gtask_sup_core_interrupt (self, GTASK_SUP_OUTCOME_CANCELLED, 0);
 }
 
 /**
@@ -1569,15 +1178,13 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
     {
       /* Never ran, nothing to wait for. */
       self->shutting_down = TRUE;
-      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_CANCELLED,
-                                     _gtask_sup_task_new_error (self, GTASK_SUP_OUTCOME_CANCELLED));
+      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_CANCELLED, NULL);
     }
   else if (grace_ms == 0)
     {
       self->shutting_down = TRUE;
       outcome = GTASK_SUP_OUTCOME_KILLED;
-      interrupt = _gtask_sup_core_decide_locked (core, self, outcome,
-                                                 _gtask_sup_task_new_error (self, outcome));
+      interrupt = _gtask_sup_core_decide_locked (core, self, outcome, NULL);
     }
   else
     {
@@ -1587,8 +1194,9 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
       if (grace_ms >= 0)
         {
           gint64 kill_at = g_get_monotonic_time () + (gint64)grace_ms * G_TIME_SPAN_MILLISECOND;
+          gint64 deadline = _gtask_sup_core_get_deadline_locked (core, self);
 
-          if (self->heap_index == 0 || kill_at < self->deadline)
+          if (deadline < 0 || kill_at < deadline)
             _gtask_sup_core_arm_locked (core, self, kill_at);
         }
 
@@ -1599,7 +1207,7 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
   g_mutex_unlock (&core->mutex);
 
   if (interrupt)
-    _gtask_sup_task_interrupt (self, outcome, grace_ms);
+    _gtask_sup_core_interrupt (self, outcome, grace_ms);
 }
 
 /* Whether wait() may iterate the owner context on this thread: it already
@@ -1616,7 +1224,7 @@ context_is_ours (GMainContext *context)
   if (g_main_context_is_owner (context))
     return g_main_context_acquire (context);
 
-  if (gtask_sup_pool_is_worker ())
+  if (_gtask_sup_pool_is_worker ())
     return FALSE;
 
   thread_default = g_main_context_ref_thread_default ();
@@ -1719,7 +1327,7 @@ gtask_sup_task_wait (GtaskSupTask  *self,
   if (self->name != 0)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                  _("Task “%s” did not finish within %d ms"),
-                 task_display_name (self), timeout_ms);
+                 _gtask_sup_task_display_name (self), timeout_ms);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                  _("The task did not finish within %d ms"), timeout_ms);
@@ -1789,7 +1397,6 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
 {
   g_autoptr(GTask) gtask = NULL;
   GtaskSupCore *core;
-  JoinData *jd;
   gboolean final;
 
   g_return_if_fail (GTASK_SUP_IS_TASK (self));
@@ -1802,64 +1409,20 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
   g_task_set_source_tag (gtask, gtask_sup_task_join_async);
   g_task_set_name (gtask, "[gtask-sup] join");
 
-  if (g_task_return_error_if_cancelled (gtask))
-    return;
-
-  jd = g_atomic_rc_box_new0 (JoinData);
-  jd->gtask = g_object_ref (gtask);
-  jd->core = _gtask_sup_core_ref (core);
-  jd->task = self;
-
-  /* Connected before it is published, so that whoever takes it out of the
-   * list, the handler or the supervisor, finds handler_id set. */
-  if (cancellable != NULL)
-    {
-      jd->handler_id = g_cancellable_connect (cancellable, G_CALLBACK (join_cancelled_cb),
-                                              g_atomic_rc_box_acquire (jd), join_data_release);
-    }
-
   g_mutex_lock (&core->mutex);
   final = _gtask_sup_task_is_final (self);
   if (!final)
-    {
-      jd->pending = TRUE;
-      g_hash_table_insert (core->joiners, self,
-                           g_slist_prepend (g_hash_table_lookup (core->joiners, self), jd));
-    }
+    _gtask_sup_waiters_add (_gtask_sup_core_get_joiners_locked (core, self), gtask);
   g_mutex_unlock (&core->mutex);
 
-  if (final)
-    {
-      _gtask_sup_task_complete_joiner (self, jd, FALSE);
-      return;
-    }
+  if (!final)
+    return;
 
-  /* Cancelled before it was published: the handler found nothing to do. */
-  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
-    {
-      gboolean found;
-
-      g_mutex_lock (&core->mutex);
-      found = jd->pending;
-      if (found)
-        {
-          GSList *joiners = g_slist_remove (g_hash_table_lookup (core->joiners, self), jd);
-
-          jd->pending = FALSE;
-          if (joiners != NULL)
-            g_hash_table_insert (core->joiners, self, joiners);
-          else
-            g_hash_table_remove (core->joiners, self);
-        }
-      g_mutex_unlock (&core->mutex);
-
-      if (found)
-        {
-          g_task_return_error_if_cancelled (jd->gtask);
-          g_cancellable_disconnect (cancellable, jd->handler_id);
-          join_data_release (jd);
-        }
-    }
+  /* GTask defers a return made in the iteration that created it. */
+  if (gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED)
+    g_task_return_boolean (gtask, TRUE);
+  else
+    g_task_return_error (gtask, g_error_copy (self->error));
 }
 
 /**

@@ -1,0 +1,822 @@
+/* gtask-sup-core.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gtask-sup-core-private.h"
+#include "gtask-sup-service-private.h"
+#include "gtask-sup-task-private.h"
+#include "gtask-sup-waiters-private.h"
+
+/* The engine; see gtask-sup-core-private.h for what it does and its
+ * locking. Two sources serve a core: the dispatch source on the owner
+ * context, which reports (outcomes, notifies) and frees, and the timer
+ * source on the service thread, which acts on deadlines. Neither is ever
+ * needed for work to start or stop. */
+
+/* Dispatch source {{{1 */
+
+static void
+core_update_source_locked (GtaskSupCore *core)
+{
+  gboolean pending;
+
+  if (core->dead)
+    return;
+
+  pending = core->done.length > 0 || core->dirty->len > 0 ||
+            core->release->len > 0 || core->to_start->len > 0;
+  core->woken = pending;
+  g_source_set_ready_time (core->source, pending ? 0 : -1);
+}
+
+static void
+core_wake_locked (GtaskSupCore *core)
+{
+  /* Only the first wake-up of a dispatch cycle touches the main context. */
+  if (core->woken || core->dead)
+    return;
+
+  core->woken = TRUE;
+  g_source_set_ready_time (core->source, 0);
+}
+
+void
+_gtask_sup_core_wake (GtaskSupCore *core)
+{
+  g_mutex_lock (&core->mutex);
+  core_wake_locked (core);
+  g_mutex_unlock (&core->mutex);
+}
+
+void
+_gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
+                                   GtaskSupTask *task,
+                                   guint         what)
+{
+  gboolean queued = task->dirty != 0;
+
+  task->dirty |= what;
+
+  if (queued || core->dead)
+    return;
+
+  g_ptr_array_add (core->dirty, g_object_ref (task));
+  core_wake_locked (core);
+}
+
+/* Deadlines {{{1 */
+
+void
+_gtask_sup_core_arm_locked (GtaskSupCore *core,
+                            GtaskSupTask *task,
+                            gint64        deadline)
+{
+  _gtask_sup_heap_set (&core->heap, task, deadline);
+
+  /* Only a new earliest deadline wakes the service thread. */
+  if (!core->dead && _gtask_sup_heap_peek_deadline (&core->heap) == deadline)
+    g_source_set_ready_time (core->timer, deadline);
+}
+
+gint64
+_gtask_sup_core_get_deadline_locked (GtaskSupCore *core,
+                                     GtaskSupTask *task)
+{
+  if (!_gtask_sup_heap_contains (&core->heap, task))
+    return -1;
+
+  return _gtask_sup_heap_get_deadline (&core->heap, task);
+}
+
+typedef struct
+{
+  GSource       source;
+  GtaskSupCore *core;   /* a reference */
+} TimerSource;
+
+/* On the service thread: decides every expired deadline (a timeout, or the
+ * kill at the end of a shutdown's grace period) and stops its work at
+ * once; the owner hears of it from its own dispatch. */
+static gboolean
+timer_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  GtaskSupCore *core = ((TimerSource *)source)->core;
+  g_autoptr(GPtrArray) expired = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 next;
+  GtaskSupTask *task;
+
+  g_mutex_lock (&core->mutex);
+
+  if (core->dead)
+    {
+      g_mutex_unlock (&core->mutex);
+      return G_SOURCE_REMOVE;
+    }
+
+  while ((task = _gtask_sup_heap_pop_expired (&core->heap, now)) != NULL)
+    {
+      guint outcome = task->shutting_down ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
+
+      /* The error is made when someone reads it, on the owner context. */
+      if (_gtask_sup_core_decide_locked (core, task, outcome, NULL))
+        {
+          if (expired == NULL)
+            expired = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (expired, g_object_ref (task));
+        }
+    }
+
+  next = _gtask_sup_heap_peek_deadline (&core->heap);
+  g_source_set_ready_time (source, next == G_MAXINT64 ? -1 : next);
+
+  g_mutex_unlock (&core->mutex);
+
+  for (guint i = 0; expired != NULL && i < expired->len; i++)
+    {
+      task = g_ptr_array_index (expired, i);
+      _gtask_sup_core_interrupt (task, task->outcome, 0);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+timer_finalize (GSource *source)
+{
+  g_clear_pointer (&((TimerSource *)source)->core, _gtask_sup_core_unref);
+}
+
+static GSourceFuncs timer_source_funcs = {
+  .dispatch = timer_dispatch,
+  .finalize = timer_finalize,
+};
+
+/* Slots and starting {{{1 */
+
+static gboolean
+core_has_free_slot_locked (GtaskSupCore *core)
+{
+  return core->max_concurrency == 0 || core->n_slots < core->max_concurrency;
+}
+
+static void
+core_begin_locked (GtaskSupCore *core,
+                   GtaskSupTask *task)
+{
+  g_assert (!task->running);
+
+  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
+    {
+      g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_RUNNING);
+      core->n_queued--;
+    }
+  task->running = TRUE;
+  core->n_running++;
+  _gtask_sup_core_mark_dirty_locked (core, task, GTASK_SUP_CORE_NOTIFY_STATE);
+}
+
+static void
+core_take_slot_locked (GtaskSupCore *core,
+                       GtaskSupTask *task)
+{
+  g_assert (!task->has_slot);
+
+  task->has_slot = TRUE;
+  core->n_slots++;
+  /* The kind's share, until _gtask_sup_core_work_done(). */
+  g_atomic_int_inc (&task->holders);
+
+  /* Owner-context work is under way once it has its slot: it only waits
+   * for the next dispatch, where nothing can come before it. */
+  if ((task->kind->flags & GTASK_SUP_KIND_RUNS_ON_OWNER) != 0)
+    core_begin_locked (core, task);
+}
+
+/* Gives free slots to queued tasks; returns them in @next to be started
+ * once the mutex is released. */
+static void
+core_pump_locked (GtaskSupCore  *core,
+                  GPtrArray    **next)
+{
+  while (core->queue.length > 0 && !core->closed && core_has_free_slot_locked (core))
+    {
+      GtaskSupTask *task = g_queue_pop_head_link (&core->queue)->data;
+
+      core_take_slot_locked (core, task);
+      if (*next == NULL)
+        *next = g_ptr_array_new ();
+      g_ptr_array_add (*next, task);
+    }
+}
+
+static void
+core_release_slot_locked (GtaskSupCore  *core,
+                          GtaskSupTask  *task,
+                          GPtrArray    **next)
+{
+  if (task->running)
+    {
+      task->running = FALSE;
+      core->n_running--;
+    }
+
+  if (task->has_slot)
+    {
+      task->has_slot = FALSE;
+      core->n_slots--;
+      core_pump_locked (core, next);
+    }
+
+  /* n-running changed: the owner's dispatch notifies it. */
+  core_wake_locked (core);
+}
+
+/* Hands tasks that got a slot to their kinds, now. Kinds that run on the
+ * owner context start there only from a dispatch (@in_dispatch), never
+ * inside a call of the API such as start(): otherwise from the next one. */
+static void
+core_start_works (GtaskSupCore *core,
+                  GPtrArray    *tasks,
+                  gboolean      in_dispatch)
+{
+  if (tasks == NULL)
+    return;
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      GtaskSupTask *task = g_ptr_array_index (tasks, i);
+
+      if (!in_dispatch && (task->kind->flags & GTASK_SUP_KIND_RUNS_ON_OWNER) != 0)
+        {
+          g_mutex_lock (&core->mutex);
+          if (core->dead)
+            {
+              g_mutex_unlock (&core->mutex);
+              /* Silenced: nothing runs, the kind's share goes. */
+              _gtask_sup_core_work_done (core, task);
+              continue;
+            }
+          g_ptr_array_add (core->to_start, task);
+          core_wake_locked (core);
+          g_mutex_unlock (&core->mutex);
+          continue;
+        }
+
+      task->kind->start (task);
+    }
+
+  g_ptr_array_unref (tasks);
+}
+
+/* Starts @task for the supervisor that owns @core, which gave it its
+ * reference. On the owner context's thread. If a slot is free its work
+ * starts now, with no iteration of the owner context, except for a kind
+ * whose work is owner-context code (an async function), which runs from
+ * the next dispatch. */
+void
+_gtask_sup_core_start (GtaskSupCore *core,
+                       GtaskSupTask *task)
+{
+  GPtrArray *next = NULL;
+
+  task->link.data = task;
+  /* The supervisor's share, until it emitted the outcome. */
+  task->holders = 1;
+
+  g_mutex_lock (&core->mutex);
+
+  task->core = _gtask_sup_core_ref (core);
+
+  if (task->timeout >= 0)
+    _gtask_sup_core_arm_locked (core, task,
+                                g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
+
+  g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_QUEUED);
+  core->n_queued++;
+  g_queue_push_tail_link (&core->queue, &task->link);
+  core_pump_locked (core, &next);
+  _gtask_sup_core_mark_dirty_locked (core, task, GTASK_SUP_CORE_NOTIFY_STATE);
+
+  g_mutex_unlock (&core->mutex);
+
+  core_start_works (core, next, FALSE);
+}
+
+/* The supervisor is shutting down: queued tasks never get a slot any more
+ * (the shutdown cancels them). */
+void
+_gtask_sup_core_close (GtaskSupCore *core)
+{
+  g_mutex_lock (&core->mutex);
+  core->closed = TRUE;
+  g_mutex_unlock (&core->mutex);
+}
+
+void
+_gtask_sup_core_set_max_concurrency (GtaskSupCore *core,
+                                     guint         max_concurrency)
+{
+  GPtrArray *next = NULL;
+
+  g_mutex_lock (&core->mutex);
+  core->max_concurrency = max_concurrency;
+  if (!core->dead)
+    core_pump_locked (core, &next);
+  g_mutex_unlock (&core->mutex);
+
+  core_start_works (core, next, FALSE);
+}
+
+/* Called by a kind right before its work really runs: the task becomes
+ * RUNNING. Returns FALSE if its outcome is already decided: the work must
+ * not run (the kind still calls _gtask_sup_core_work_done()). */
+gboolean
+_gtask_sup_core_work_begin (GtaskSupCore *core,
+                            GtaskSupTask *task)
+{
+  gboolean run;
+
+  g_mutex_lock (&core->mutex);
+
+  run = task->outcome == GTASK_SUP_OUTCOME_NONE;
+  if (run && !task->running)
+    core_begin_locked (core, task);
+
+  g_mutex_unlock (&core->mutex);
+
+  return run;
+}
+
+/* Called by a kind, once per started run, when its work no longer runs.
+ * Frees the slot (unless the kind's work ends at its outcome), starts the
+ * next queued tasks, and drops the kind's share of the task. Any thread. */
+void
+_gtask_sup_core_work_done (GtaskSupCore *core,
+                           GtaskSupTask *task)
+{
+  GPtrArray *next = NULL;
+  gboolean unref_now = FALSE;
+
+  g_mutex_lock (&core->mutex);
+
+  if ((task->kind->flags & GTASK_SUP_KIND_ENDS_AT_OUTCOME) == 0)
+    core_release_slot_locked (core, task, &next);
+
+  if (g_atomic_int_dec_and_test (&task->holders))
+    {
+      /* The supervisor emitted the outcome while the work still ran, and
+       * left its reference to us. It goes on the owner context, so that
+       * the task's destroy notifies run there, unless that is gone. */
+      if (core->dead)
+        {
+          unref_now = TRUE;
+        }
+      else
+        {
+          g_ptr_array_add (core->release, task);
+          core_wake_locked (core);
+        }
+    }
+
+  g_mutex_unlock (&core->mutex);
+
+  core_start_works (core, next, FALSE);
+
+  if (unref_now)
+    g_object_unref (task);
+}
+
+/* Deciding {{{1 */
+
+/* The one decision point of DESIGN §4 rule 5: the first outcome decided
+ * under core->mutex wins, every later one is dropped. Takes @error, which
+ * may be NULL for outcomes other than a result (the error is made when it
+ * is read). A caller that decides a cancellation, timeout or kill then
+ * calls _gtask_sup_core_interrupt() once the mutex is released. */
+gboolean
+_gtask_sup_core_decide_locked (GtaskSupCore *core,
+                               GtaskSupTask *task,
+                               guint         outcome,
+                               GError       *error)
+{
+  g_assert (outcome != GTASK_SUP_OUTCOME_NONE);
+
+  if (task->outcome != GTASK_SUP_OUTCOME_NONE)
+    {
+      g_clear_error (&error);
+      return FALSE;
+    }
+
+  g_atomic_int_set (&task->outcome, outcome);
+  if (error != NULL)
+    {
+      g_clear_error (&task->error);
+      task->error = error;
+    }
+
+  /* Still waiting for a slot: it never runs. */
+  if (!task->has_slot && g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
+    g_queue_unlink (&core->queue, &task->link);
+
+  g_queue_push_tail_link (&core->done, &task->link);
+  g_object_ref (task);
+  core_wake_locked (core);
+
+  return TRUE;
+}
+
+gboolean
+_gtask_sup_core_decide (GtaskSupCore *core,
+                        GtaskSupTask *task,
+                        guint         outcome,
+                        GError       *error)
+{
+  gboolean ret;
+
+  g_mutex_lock (&core->mutex);
+  ret = _gtask_sup_core_decide_locked (core, task, outcome, error);
+  g_mutex_unlock (&core->mutex);
+
+  return ret;
+}
+
+/* Stops the work of @task after @outcome was decided for it (or, with
+ * GTASK_SUP_OUTCOME_NONE, when a shutdown with @grace_ms begins), from any
+ * thread, without the mutex: cancels its cancellable, then lets its kind
+ * do what cooperation cannot. */
+void
+_gtask_sup_core_interrupt (GtaskSupTask *task,
+                           guint         outcome,
+                           int           grace_ms)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&task->cancellable);
+
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+
+  if (task->kind->interrupt != NULL)
+    task->kind->interrupt (task, outcome, grace_ms);
+}
+
+static gboolean
+outcome_stops (guint outcome)
+{
+  return outcome != GTASK_SUP_OUTCOME_NONE &&
+         outcome != GTASK_SUP_OUTCOME_RESULT &&
+         outcome != GTASK_SUP_OUTCOME_NO_RESULT;
+}
+
+/* The cancellable of @task, created on first use: a task nobody asks one
+ * for never pays for it. One made after the task was stopped comes
+ * cancelled. Any thread. */
+GCancellable *
+_gtask_sup_core_ensure_cancellable (GtaskSupTask *task)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&task->cancellable);
+  GCancellable *created;
+  gboolean cancel = FALSE;
+
+  if (cancellable != NULL)
+    return cancellable;
+
+  created = g_cancellable_new ();
+  if (!g_atomic_pointer_compare_and_exchange (&task->cancellable, NULL, created))
+    {
+      g_object_unref (created);
+      return g_atomic_pointer_get (&task->cancellable);
+    }
+
+  /* A decision after the exchange finds it and cancels it itself. */
+  if (task->core != NULL)
+    {
+      g_mutex_lock (&task->core->mutex);
+      cancel = outcome_stops (task->outcome) || task->shutting_down;
+      g_mutex_unlock (&task->core->mutex);
+    }
+
+  if (cancel)
+    g_cancellable_cancel (created);
+
+  return created;
+}
+
+/* On the owner context, for the supervisor's complete hook: @task, decided,
+ * becomes final in @state. Its deadline is disarmed, a slot held until the
+ * outcome is freed, and waiting threads are woken. Returns the join_async()
+ * waiters of the task, for the caller to complete after emitting the
+ * outcome, and in @last whether the supervisor's share was the last. */
+GtaskSupWaiters *
+_gtask_sup_core_finish (GtaskSupCore *core,
+                        GtaskSupTask *task,
+                        int           state,
+                        gboolean     *last)
+{
+  GtaskSupWaiters *joiners = NULL;
+  GPtrArray *next = NULL;
+
+  g_mutex_lock (&core->mutex);
+
+  _gtask_sup_heap_remove (&core->heap, task);
+  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
+    core->n_queued--;
+  if ((task->kind->flags & GTASK_SUP_KIND_ENDS_AT_OUTCOME) != 0)
+    core_release_slot_locked (core, task, &next);
+  g_atomic_int_set (&task->state, state);
+  g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners);
+  if (core->n_waiters > 0)
+    g_cond_broadcast (&core->cond);
+
+  g_mutex_unlock (&core->mutex);
+
+  *last = g_atomic_int_dec_and_test (&task->holders);
+
+  core_start_works (core, next, TRUE);
+
+  return joiners;
+}
+
+/* The join_async() waiters of @task, created on demand. With the mutex
+ * held, until the task is final. */
+GtaskSupWaiters *
+_gtask_sup_core_get_joiners_locked (GtaskSupCore *core,
+                                    GtaskSupTask *task)
+{
+  GtaskSupWaiters *joiners = g_hash_table_lookup (core->joiners, task);
+
+  if (joiners == NULL)
+    {
+      joiners = g_new0 (GtaskSupWaiters, 1);
+      _gtask_sup_waiters_init (joiners);
+      g_hash_table_insert (core->joiners, task, joiners);
+    }
+
+  return joiners;
+}
+
+/* Dispatch {{{1 */
+
+typedef struct
+{
+  GSource       source;
+  GtaskSupCore *core;   /* not a reference: the owner holds it */
+} CoreSource;
+
+static gboolean
+core_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  GtaskSupCore *core = ((CoreSource *)source)->core;
+  g_autoptr(GObject) owner = NULL;
+  g_autoptr(GPtrArray) dirty = NULL;
+  g_autoptr(GPtrArray) release = NULL;
+  GPtrArray *to_start = NULL;
+  g_autofree guint8 *what = NULL;
+  guint n_done;
+
+  g_mutex_lock (&core->mutex);
+
+  if (core->dead)
+    {
+      g_mutex_unlock (&core->mutex);
+      return G_SOURCE_REMOVE;
+    }
+
+  owner = g_object_ref (core->owner);
+
+  if (core->dirty->len > 0)
+    {
+      dirty = g_steal_pointer (&core->dirty);
+      core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+      what = g_new (guint8, dirty->len);
+      for (guint i = 0; i < dirty->len; i++)
+        {
+          GtaskSupTask *task = g_ptr_array_index (dirty, i);
+
+          what[i] = task->dirty;
+          task->dirty = 0;
+        }
+    }
+  if (core->release->len > 0)
+    {
+      release = g_steal_pointer (&core->release);
+      core->release = g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  if (core->to_start->len > 0)
+    {
+      to_start = g_steal_pointer (&core->to_start);
+      core->to_start = g_ptr_array_new ();
+    }
+  n_done = core->done.length;
+
+  g_mutex_unlock (&core->mutex);
+
+  core_start_works (core, to_start, TRUE);
+
+  for (guint i = 0; dirty != NULL && i < dirty->len && !core->dead; i++)
+    core->hooks->notify (owner, g_ptr_array_index (dirty, i), what[i]);
+
+  /* One at a time, so that a nested dispatch (gtask_sup_task_wait() in a
+   * handler) sees the outcomes this one has not reached yet; and no more
+   * than were there at the start, so that a busy supervisor cannot starve
+   * the other sources of the context. */
+  for (guint i = 0; i < n_done && !core->dead; i++)
+    {
+      GList *link;
+
+      g_mutex_lock (&core->mutex);
+      link = g_queue_pop_head_link (&core->done);
+      g_mutex_unlock (&core->mutex);
+
+      if (link == NULL)
+        break;
+
+      core->hooks->complete (owner, link->data);
+      g_object_unref (link->data);
+    }
+
+  if (!core->dead)
+    core->hooks->idle (owner);
+
+  g_mutex_lock (&core->mutex);
+  core_update_source_locked (core);
+  g_mutex_unlock (&core->mutex);
+
+  /* Last: finalizing a task runs its destroy notify, which may do anything. */
+  g_clear_pointer (&release, g_ptr_array_unref);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs core_source_funcs = {
+  .dispatch = core_dispatch,
+};
+
+/* Lifetime {{{1 */
+
+static void
+core_free (gpointer data)
+{
+  GtaskSupCore *core = data;
+
+  g_assert (core->done.length == 0);
+  g_assert (core->queue.length == 0);
+  g_assert (core->source == NULL);
+
+  g_clear_pointer (&core->dirty, g_ptr_array_unref);
+  g_clear_pointer (&core->release, g_ptr_array_unref);
+  g_clear_pointer (&core->to_start, g_ptr_array_unref);
+  _gtask_sup_heap_clear (&core->heap);
+  g_clear_pointer (&core->joiners, g_hash_table_unref);
+  g_clear_pointer (&core->context, g_main_context_unref);
+  g_cond_clear (&core->cond);
+  g_mutex_clear (&core->mutex);
+}
+
+GtaskSupCore *
+_gtask_sup_core_ref (GtaskSupCore *core)
+{
+  return g_atomic_rc_box_acquire (core);
+}
+
+void
+_gtask_sup_core_unref (GtaskSupCore *core)
+{
+  g_atomic_rc_box_release_full (core, core_free);
+}
+
+/* A new core reporting to @owner (a GObject) through @hooks, on @context.
+ * Its dispatch source is attached there; it lives until
+ * _gtask_sup_core_kill(). */
+GtaskSupCore *
+_gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
+                     gpointer                 owner,
+                     GMainContext            *context)
+{
+  GtaskSupCore *core = g_atomic_rc_box_new0 (GtaskSupCore);
+  CoreSource *core_source;
+  TimerSource *timer;
+
+  g_mutex_init (&core->mutex);
+  g_cond_init (&core->cond);
+  g_queue_init (&core->queue);
+  g_queue_init (&core->done);
+  core->hooks = hooks;
+  core->owner = owner;
+  core->context = g_main_context_ref (context);
+  core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  core->release = g_ptr_array_new_with_free_func (g_object_unref);
+  core->to_start = g_ptr_array_new ();
+  _gtask_sup_heap_init (&core->heap, G_STRUCT_OFFSET (GtaskSupTask, heap_index));
+  core->joiners = g_hash_table_new (NULL, NULL);
+
+  core_source = (CoreSource *)g_source_new (&core_source_funcs, sizeof (CoreSource));
+  core_source->core = core;
+  g_source_set_static_name (&core_source->source, "[gtask-sup] supervisor");
+  g_source_set_priority (&core_source->source, G_PRIORITY_DEFAULT);
+  /* gtask_sup_task_wait() may iterate the context from a signal handler. */
+  g_source_set_can_recurse (&core_source->source, TRUE);
+  g_source_attach (&core_source->source, context);
+  core->source = &core_source->source;
+
+  timer = (TimerSource *)g_source_new (&timer_source_funcs, sizeof (TimerSource));
+  timer->core = _gtask_sup_core_ref (core);
+  g_source_set_static_name (&timer->source, "[gtask-sup] deadlines");
+  g_source_set_priority (&timer->source, G_PRIORITY_HIGH);
+  g_source_attach (&timer->source, _gtask_sup_service_get_context ());
+  core->timer = &timer->source;
+
+  return core;
+}
+
+/* Silences @task, with the mutex held, as part of _gtask_sup_core_kill():
+ * an undecided task gets the SILENCED outcome, a queued one never runs, its
+ * deadline goes. Returns whether its supervisor's share was the last. */
+gboolean
+_gtask_sup_core_silence_locked (GtaskSupCore *core,
+                                GtaskSupTask *task)
+{
+  g_assert (core->dead);
+
+  if (task->outcome == GTASK_SUP_OUTCOME_NONE)
+    {
+      if (!task->has_slot && g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
+        g_queue_unlink (&core->queue, &task->link);
+      g_atomic_int_set (&task->outcome, GTASK_SUP_OUTCOME_SILENCED);
+    }
+
+  _gtask_sup_heap_remove (&core->heap, task);
+
+  /* Nothing is counted any more; work still running ends unseen. */
+  if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
+    core->n_queued--;
+  if (task->running)
+    {
+      task->running = FALSE;
+      core->n_running--;
+    }
+  if (task->has_slot)
+    {
+      task->has_slot = FALSE;
+      core->n_slots--;
+    }
+
+  return g_atomic_int_dec_and_test (&task->holders);
+}
+
+/* The owner (or the supervisor) is gone: nothing is reported any more.
+ * Marks @core dead with its mutex taken (the caller then silences every
+ * task with _gtask_sup_core_silence_locked() and releases the mutex),
+ * destroys both sources, and returns the references it held for the owner
+ * context, for the caller to drop. On the owner context's thread. */
+GPtrArray *
+_gtask_sup_core_kill (GtaskSupCore *core)
+{
+  GPtrArray *to_unref = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *link;
+
+  g_mutex_lock (&core->mutex);
+
+  g_assert (!core->dead);
+
+  core->dead = TRUE;
+  core->owner = NULL;
+
+  while ((link = g_queue_pop_head_link (&core->done)) != NULL)
+    g_ptr_array_add (to_unref, link->data);
+  g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->dirty));
+  core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->release));
+  core->release = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* Never started: the kind's share goes here. */
+  for (guint i = 0; i < core->to_start->len; i++)
+    {
+      GtaskSupTask *task = g_ptr_array_index (core->to_start, i);
+
+      if (g_atomic_int_dec_and_test (&task->holders))
+        g_ptr_array_add (to_unref, task);
+    }
+  g_ptr_array_set_size (core->to_start, 0);
+
+  if (core->n_waiters > 0)
+    g_cond_broadcast (&core->cond);
+
+  /* The sources: destroyed here, on the owner thread for the dispatch
+   * source, which must not outlive its context. The timer's reference to
+   * the core goes when the service thread lets go of it. */
+  g_source_destroy (core->source);
+  g_source_unref (g_steal_pointer (&core->source));
+  g_source_destroy (core->timer);
+  g_clear_pointer (&core->timer, g_source_unref);
+
+  return to_unref;
+}
+
+/* vim:set foldmethod=marker: */
