@@ -69,6 +69,22 @@ enum
   GTASK_SUP_CORE_NOTIFY_PROGRESS = 1 << 1,
 };
 
+/* A group of tasks with a concurrency limit of its own (a stream's items);
+ * see _gtask_sup_group_new(). Reference counted; its fields are guarded by
+ * the mutex of the core that runs its tasks. */
+typedef struct
+{
+  GQueue                   queue;          /* tasks waiting for a slot of the group */
+  guint                    max;            /* 0: no limit */
+  guint                    n_slots;
+  int                      n_running;      /* works running; atomic, for readers */
+  /* Owner context only: called by the supervisor after it reported the
+   * outcome of a task of the group. */
+  void                   (*done) (gpointer      data,
+                                  GtaskSupTask *task);
+  gpointer                 done_data;
+} GtaskSupGroup;
+
 typedef struct _GtaskSupCore
 {
   GMutex                   mutex;
@@ -82,6 +98,7 @@ typedef struct _GtaskSupCore
   GMainContext            *context;        /* the owner context (a reference) */
   GQueue                   queue;          /* tasks waiting for a slot, FIFO, no reference */
   GQueue                   done;           /* decided tasks, each holds a reference */
+  GQueue                   dispatching;    /* taken from done by a dispatch; owner thread only */
   GPtrArray               *dirty;          /* tasks with notifies pending, references */
   GPtrArray               *release;        /* tasks to unref on the owner context */
   GPtrArray               *to_start;       /* tasks with a slot whose kind runs on the owner */
@@ -104,6 +121,17 @@ G_GNUC_INTERNAL
 GtaskSupCore *_gtask_sup_core_ref    (GtaskSupCore *core);
 G_GNUC_INTERNAL
 void          _gtask_sup_core_unref  (GtaskSupCore *core);
+
+/* Groups */
+G_GNUC_INTERNAL
+GtaskSupGroup *_gtask_sup_group_new    (guint          max);
+G_GNUC_INTERNAL
+GtaskSupGroup *_gtask_sup_group_ref    (GtaskSupGroup *group);
+G_GNUC_INTERNAL
+void           _gtask_sup_group_unref  (GtaskSupGroup *group);
+G_GNUC_INTERNAL
+void           _gtask_sup_core_set_group (GtaskSupTask  *task,
+                                          GtaskSupGroup *group);
 
 /* Starting and running */
 G_GNUC_INTERNAL
@@ -168,5 +196,7 @@ G_GNUC_INTERNAL
 GPtrArray *_gtask_sup_core_kill         (GtaskSupCore *core);
 G_GNUC_INTERNAL
 GCancellable *_gtask_sup_core_ensure_cancellable (GtaskSupTask *task);
+G_GNUC_INTERNAL
+void          _gtask_sup_core_release_cancellable (GCancellable *cancellable);
 
 G_END_DECLS

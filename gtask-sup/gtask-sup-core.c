@@ -26,7 +26,7 @@ core_update_source_locked (GtaskSupCore *core)
   if (core->dead)
     return;
 
-  pending = core->done.length > 0 || core->dirty->len > 0 ||
+  pending = core->done.length > 0 || core->dispatching.length > 0 || core->dirty->len > 0 ||
             core->release->len > 0 || core->to_start->len > 0;
   core->woken = pending;
   g_source_set_ready_time (core->source, pending ? 0 : -1);
@@ -178,6 +178,8 @@ core_begin_locked (GtaskSupCore *core,
     }
   task->running = TRUE;
   core->n_running++;
+  if (task->group != NULL)
+    g_atomic_int_inc (&task->group->n_running);
   _gtask_sup_core_mark_dirty_locked (core, task, GTASK_SUP_CORE_NOTIFY_STATE);
 }
 
@@ -208,10 +210,76 @@ core_pump_locked (GtaskSupCore  *core,
     {
       GtaskSupTask *task = g_queue_pop_head_link (&core->queue)->data;
 
+      task->core_queued = FALSE;
       core_take_slot_locked (core, task);
       if (*next == NULL)
         *next = g_ptr_array_new ();
       g_ptr_array_add (*next, task);
+    }
+}
+
+/* @task may run as far as its group is concerned: it takes a slot, or
+ * waits for one in the queue. */
+static void
+core_admit_locked (GtaskSupCore  *core,
+                   GtaskSupTask  *task,
+                   GPtrArray    **next)
+{
+  task->core_queued = TRUE;
+  g_queue_push_tail_link (&core->queue, &task->link);
+  core_pump_locked (core, next);
+}
+
+static gboolean
+group_has_free_slot (GtaskSupGroup *group)
+{
+  return group->max == 0 || group->n_slots < group->max;
+}
+
+/* @task got a slot of its group: its timeout counts from now. */
+static void
+core_enter_group_locked (GtaskSupCore  *core,
+                         GtaskSupTask  *task,
+                         GPtrArray    **next)
+{
+  task->has_group_slot = TRUE;
+  task->group->n_slots++;
+
+  if (task->timeout >= 0)
+    _gtask_sup_core_arm_locked (core, task,
+                                g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
+
+  core_admit_locked (core, task, next);
+}
+
+static void
+core_pump_group_locked (GtaskSupCore   *core,
+                        GtaskSupGroup  *group,
+                        GPtrArray     **next)
+{
+  while (group->queue.length > 0 && !core->closed && group_has_free_slot (group))
+    {
+      GtaskSupTask *task = g_queue_pop_head_link (&group->queue)->data;
+
+      task->group_queued = FALSE;
+      core_enter_group_locked (core, task, next);
+    }
+}
+
+/* Takes @task out of the queue it waits in, if any. */
+static void
+core_unqueue_locked (GtaskSupCore *core,
+                     GtaskSupTask *task)
+{
+  if (task->group_queued)
+    {
+      g_queue_unlink (&task->group->queue, &task->link);
+      task->group_queued = FALSE;
+    }
+  else if (task->core_queued)
+    {
+      g_queue_unlink (&core->queue, &task->link);
+      task->core_queued = FALSE;
     }
 }
 
@@ -224,6 +292,15 @@ core_release_slot_locked (GtaskSupCore  *core,
     {
       task->running = FALSE;
       core->n_running--;
+      if (task->group != NULL)
+        g_atomic_int_add (&task->group->n_running, -1);
+    }
+
+  if (task->has_group_slot)
+    {
+      task->has_group_slot = FALSE;
+      task->group->n_slots--;
+      core_pump_group_locked (core, task->group, next);
     }
 
   if (task->has_slot)
@@ -293,19 +370,69 @@ _gtask_sup_core_start (GtaskSupCore *core,
 
   task->core = _gtask_sup_core_ref (core);
 
-  if (task->timeout >= 0)
-    _gtask_sup_core_arm_locked (core, task,
-                                g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
-
   g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_QUEUED);
   core->n_queued++;
-  g_queue_push_tail_link (&core->queue, &task->link);
-  core_pump_locked (core, &next);
+
+  if (task->group == NULL)
+    {
+      if (task->timeout >= 0)
+        _gtask_sup_core_arm_locked (core, task,
+                                    g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
+      core_admit_locked (core, task, &next);
+    }
+  else
+    {
+      task->group_queued = TRUE;
+      g_queue_push_tail_link (&task->group->queue, &task->link);
+      core_pump_group_locked (core, task->group, &next);
+    }
+
   _gtask_sup_core_mark_dirty_locked (core, task, GTASK_SUP_CORE_NOTIFY_STATE);
 
   g_mutex_unlock (&core->mutex);
 
   core_start_works (core, next, FALSE);
+}
+
+/* Groups {{{1 */
+
+/* A group of tasks with a concurrency limit of its own, within their
+ * supervisor's: a stream's items. Its fields are guarded by the mutex of
+ * the core whose tasks use it. */
+GtaskSupGroup *
+_gtask_sup_group_new (guint max)
+{
+  GtaskSupGroup *group = g_atomic_rc_box_new0 (GtaskSupGroup);
+
+  g_queue_init (&group->queue);
+  group->max = max;
+
+  return group;
+}
+
+GtaskSupGroup *
+_gtask_sup_group_ref (GtaskSupGroup *group)
+{
+  return g_atomic_rc_box_acquire (group);
+}
+
+void
+_gtask_sup_group_unref (GtaskSupGroup *group)
+{
+  g_atomic_rc_box_release (group);
+}
+
+/* Puts @task, not started yet, in @group: it runs only when the group
+ * has a free slot, and its timeout counts from then. */
+void
+_gtask_sup_core_set_group (GtaskSupTask  *task,
+                           GtaskSupGroup *group)
+{
+  g_assert (task->core == NULL);
+  g_assert (task->group == NULL || task->group == group);
+
+  if (task->group == NULL)
+    task->group = _gtask_sup_group_ref (group);
 }
 
 /* The supervisor is shutting down: queued tasks never get a slot any more
@@ -421,8 +548,7 @@ _gtask_sup_core_decide_locked (GtaskSupCore *core,
     }
 
   /* Still waiting for a slot: it never runs. */
-  if (!task->has_slot && g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
-    g_queue_unlink (&core->queue, &task->link);
+  core_unqueue_locked (core, task);
 
   g_queue_push_tail_link (&core->done, &task->link);
   g_object_ref (task);
@@ -472,6 +598,58 @@ outcome_stops (guint outcome)
          outcome != GTASK_SUP_OUTCOME_NO_RESULT;
 }
 
+/* Cancellables {{{1 */
+
+/* A GCancellable is a GObject of its own, as costly to make and finalize as
+ * a task: a task that dies holding the only reference to its cancellable,
+ * with nothing connected to it, gives it back for the next task. */
+#define CANCELLABLE_CACHE_SIZE 256
+
+static struct {
+  GMutex        mutex;
+  GCancellable *items[CANCELLABLE_CACHE_SIZE];
+  guint         len;
+} cancellables;
+
+static guint cancelled_signal_id;
+
+static GCancellable *
+cancellable_new (void)
+{
+  GCancellable *cancellable = NULL;
+
+  g_mutex_lock (&cancellables.mutex);
+  if (cancellables.len > 0)
+    cancellable = cancellables.items[--cancellables.len];
+  g_mutex_unlock (&cancellables.mutex);
+
+  return cancellable != NULL ? cancellable : g_cancellable_new ();
+}
+
+/* Drops the reference of a finalized task to @cancellable (taken). */
+void
+_gtask_sup_core_release_cancellable (GCancellable *cancellable)
+{
+  if (cancellable == NULL)
+    return;
+
+  /* Nobody else holds it: nobody can be cancelling it or waiting on it. */
+  if (g_atomic_int_get (&G_OBJECT (cancellable)->ref_count) == 1 &&
+      g_signal_handler_find (cancellable, G_SIGNAL_MATCH_ID, cancelled_signal_id, 0,
+                             NULL, NULL, NULL) == 0)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        g_cancellable_reset (cancellable);
+
+      g_mutex_lock (&cancellables.mutex);
+      if (cancellables.len < CANCELLABLE_CACHE_SIZE)
+        cancellables.items[cancellables.len++] = g_steal_pointer (&cancellable);
+      g_mutex_unlock (&cancellables.mutex);
+    }
+
+  g_clear_object (&cancellable);
+}
+
 /* The cancellable of @task, created on first use: a task nobody asks one
  * for never pays for it. One made after the task was stopped comes
  * cancelled. Any thread. */
@@ -485,10 +663,10 @@ _gtask_sup_core_ensure_cancellable (GtaskSupTask *task)
   if (cancellable != NULL)
     return cancellable;
 
-  created = g_cancellable_new ();
+  created = cancellable_new ();
   if (!g_atomic_pointer_compare_and_exchange (&task->cancellable, NULL, created))
     {
-      g_object_unref (created);
+      _gtask_sup_core_release_cancellable (created);
       return g_atomic_pointer_get (&task->cancellable);
     }
 
@@ -528,7 +706,11 @@ _gtask_sup_core_finish (GtaskSupCore *core,
   if ((task->kind->flags & GTASK_SUP_KIND_ENDS_AT_OUTCOME) != 0)
     core_release_slot_locked (core, task, &next);
   g_atomic_int_set (&task->state, state);
-  g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners);
+  if (task->has_joiners)
+    {
+      g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners);
+      task->has_joiners = FALSE;
+    }
   if (core->n_waiters > 0)
     g_cond_broadcast (&core->cond);
 
@@ -613,7 +795,12 @@ core_dispatch (GSource     *source,
       to_start = g_steal_pointer (&core->to_start);
       core->to_start = g_ptr_array_new ();
     }
+  /* The decided tasks move to a queue of the owner thread's own, which
+   * needs no lock; a nested dispatch (gtask_sup_task_wait() in a handler)
+   * takes from it too, so it sees the outcomes this one has not reached. */
   n_done = core->done.length;
+  while (core->done.length > 0)
+    g_queue_push_tail_link (&core->dispatching, g_queue_pop_head_link (&core->done));
 
   g_mutex_unlock (&core->mutex);
 
@@ -622,17 +809,11 @@ core_dispatch (GSource     *source,
   for (guint i = 0; dirty != NULL && i < dirty->len && !core->dead; i++)
     core->hooks->notify (owner, g_ptr_array_index (dirty, i), what[i]);
 
-  /* One at a time, so that a nested dispatch (gtask_sup_task_wait() in a
-   * handler) sees the outcomes this one has not reached yet; and no more
-   * than were there at the start, so that a busy supervisor cannot starve
-   * the other sources of the context. */
+  /* No more than were there at the start, so that a busy supervisor
+   * cannot starve the other sources of the context. */
   for (guint i = 0; i < n_done && !core->dead; i++)
     {
-      GList *link;
-
-      g_mutex_lock (&core->mutex);
-      link = g_queue_pop_head_link (&core->done);
-      g_mutex_unlock (&core->mutex);
+      GList *link = g_queue_pop_head_link (&core->dispatching);
 
       if (link == NULL)
         break;
@@ -666,6 +847,7 @@ core_free (gpointer data)
   GtaskSupCore *core = data;
 
   g_assert (core->done.length == 0);
+  g_assert (core->dispatching.length == 0);
   g_assert (core->queue.length == 0);
   g_assert (core->source == NULL);
 
@@ -699,14 +881,22 @@ _gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
                      gpointer                 owner,
                      GMainContext            *context)
 {
+  static gsize initialized;
   GtaskSupCore *core = g_atomic_rc_box_new0 (GtaskSupCore);
   CoreSource *core_source;
   TimerSource *timer;
+
+  if (g_once_init_enter (&initialized))
+    {
+      cancelled_signal_id = g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE);
+      g_once_init_leave (&initialized, 1);
+    }
 
   g_mutex_init (&core->mutex);
   g_cond_init (&core->cond);
   g_queue_init (&core->queue);
   g_queue_init (&core->done);
+  g_queue_init (&core->dispatching);
   core->hooks = hooks;
   core->owner = owner;
   core->context = g_main_context_ref (context);
@@ -746,8 +936,7 @@ _gtask_sup_core_silence_locked (GtaskSupCore *core,
 
   if (task->outcome == GTASK_SUP_OUTCOME_NONE)
     {
-      if (!task->has_slot && g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
-        g_queue_unlink (&core->queue, &task->link);
+      core_unqueue_locked (core, task);
       g_atomic_int_set (&task->outcome, GTASK_SUP_OUTCOME_SILENCED);
     }
 
@@ -760,11 +949,18 @@ _gtask_sup_core_silence_locked (GtaskSupCore *core,
     {
       task->running = FALSE;
       core->n_running--;
+      if (task->group != NULL)
+        g_atomic_int_add (&task->group->n_running, -1);
     }
   if (task->has_slot)
     {
       task->has_slot = FALSE;
       core->n_slots--;
+    }
+  if (task->has_group_slot)
+    {
+      task->has_group_slot = FALSE;
+      task->group->n_slots--;
     }
 
   return g_atomic_int_dec_and_test (&task->holders);
@@ -789,6 +985,8 @@ _gtask_sup_core_kill (GtaskSupCore *core)
   core->owner = NULL;
 
   while ((link = g_queue_pop_head_link (&core->done)) != NULL)
+    g_ptr_array_add (to_unref, link->data);
+  while ((link = g_queue_pop_head_link (&core->dispatching)) != NULL)
     g_ptr_array_add (to_unref, link->data);
   g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->dirty));
   core->dirty = g_ptr_array_new_with_free_func (g_object_unref);

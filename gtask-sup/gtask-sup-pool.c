@@ -7,47 +7,140 @@
 
 #include "gtask-sup-pool-private.h"
 
-/* Thread tasks run on a GThreadPool that keeps as many workers as there are
- * processors while they make progress: more threads than cores only add
- * contention for short tasks. Blocking tasks must not starve, though (a
- * task may block until another one runs): a monitor thread watches the
- * pool while tasks wait, and each time no worker finished anything for
- * GTASK_SUP_POOL_STALL_USEC, it doubles the number of workers (but starts
- * no more than there are waiting tasks), up to GTASK_SUP_POOL_MAX_THREADS
- * in the process. The window is longer than a scheduler time slice, and the
- * growth is geometric rather than all at once, so that workers which are
- * merely descheduled on a loaded machine do not make the pool balloon.
- * After 100 ms with nothing waiting, the limit goes back to the number of
- * processors; busy extra workers finish their task first.
+/* Jobs wait in one FIFO of the process, so every supervisor gets its turn.
+ * Threads come from a GThreadPool, but each of them runs a *drainer*: a
+ * loop that takes jobs from the FIFO until it is empty, so that a worker
+ * that finishes a job takes the next one itself, with no wakeup, and a
+ * push wakes a thread only when no drainer is free to take the job. (A
+ * drainer that spun a while for more work before leaving was tried: on two
+ * cores it took more time from the owner thread than it saved.)
  *
- * So 32 tasks that each block until all 32 run start within about
- * 4 × 5 ms on a 2-core machine; GTask's pool takes seconds. */
+ * The pool keeps as many drainers as there are processors while they make
+ * progress: more threads than cores only add contention for short jobs.
+ * Blocking jobs must not starve, though (a job may block until another one
+ * runs): a monitor thread watches the pool while jobs wait, and each time
+ * no job finished for GTASK_SUP_POOL_STALL_USEC, it doubles the number of
+ * drainers allowed (but starts no more than there are waiting jobs), up to
+ * GTASK_SUP_POOL_MAX_THREADS in the process. The window is longer than a
+ * scheduler time slice, and the growth is geometric rather than all at
+ * once, so that workers which are merely descheduled on a loaded machine
+ * do not make the pool balloon. After 100 ms with nothing waiting, the
+ * limit goes back to the number of processors.
+ *
+ * So 32 jobs that each block until all 32 run start within about 4 × 5 ms
+ * on a 2-core machine; GTask's pool takes seconds. */
 
 #define IDLE_TICKS (100 * G_TIME_SPAN_MILLISECOND / GTASK_SUP_POOL_STALL_USEC)
 
 static struct {
-  GThreadPool *pool;
-  GMutex       mutex;
-  GCond        cond;
-  guint        base_threads;
-  guint        max_threads;   /* the pool's current limit; under mutex */
-  int          n_waiting;     /* pushed, not started yet; atomic */
-  int          n_finished;    /* tasks done, wraps; atomic */
-  int          sleeping;      /* the monitor waits for a push; atomic */
+  GThreadPool      *threads;      /* runs pool_drain() */
+  GMutex            mutex;        /* guards what follows */
+  GCond             cond;         /* the monitor waits on it */
+  GtaskSupPoolJob **ring;         /* the FIFO of waiting jobs */
+  guint             ring_size;    /* a power of 2 */
+  guint             head;
+  int               len;          /* jobs waiting; written under mutex, read atomically */
+  guint             n_drainers;   /* drainers under way, or asked for */
+  guint             n_busy;       /* drainers running a job */
+  guint             base_threads;
+  guint             max_threads;  /* the current limit of drainers */
+  int               n_finished;   /* jobs done, wraps; atomic */
+  gboolean          sleeping;     /* the monitor waits for a push */
 } pool;
 
 static GPrivate is_worker;
 
 static void
-pool_thread_func (gpointer data,
-                  gpointer user_data)
+ring_push_locked (GtaskSupPoolJob *job)
 {
-  GtaskSupPoolJob *job = data;
+  if ((guint)pool.len == pool.ring_size)
+    {
+      guint old_size = pool.ring_size;
+      GtaskSupPoolJob **ring = g_new (GtaskSupPoolJob *, MAX (64, 2 * old_size));
 
+      /* Unwrap into the new ring. */
+      for (guint i = 0; i < (guint)pool.len; i++)
+        ring[i] = pool.ring[(pool.head + i) & (old_size - 1)];
+      g_free (pool.ring);
+      pool.ring = ring;
+      pool.ring_size = MAX (64, 2 * old_size);
+      pool.head = 0;
+    }
+
+  pool.ring[(pool.head + pool.len) & (pool.ring_size - 1)] = job;
+  g_atomic_int_set (&pool.len, pool.len + 1);
+}
+
+static GtaskSupPoolJob *
+ring_pop_locked (void)
+{
+  GtaskSupPoolJob *job;
+
+  if (pool.len == 0)
+    return NULL;
+
+  job = pool.ring[pool.head];
+  pool.head = (pool.head + 1) & (pool.ring_size - 1);
+  g_atomic_int_set (&pool.len, pool.len - 1);
+
+  return job;
+}
+
+/* Asks for drainers while more jobs wait than drainers are free to take
+ * them (free: not running a job, so starting, lingering or about to pop),
+ * within the limit. Returns how many GThreadPool must start. */
+static guint
+pool_want_drainers_locked (void)
+{
+  guint n = 0;
+
+  while (pool.n_drainers < pool.max_threads &&
+         pool.n_drainers - pool.n_busy < (guint)pool.len)
+    {
+      pool.n_drainers++;
+      n++;
+    }
+
+  return n;
+}
+
+static void
+pool_start_drainers (guint n)
+{
+  for (guint i = 0; i < n; i++)
+    g_thread_pool_push (pool.threads, GUINT_TO_POINTER (1), NULL);
+}
+
+/* A GThreadPool function: runs jobs until none is left. */
+static void
+pool_drain (gpointer data,
+            gpointer user_data)
+{
   g_private_set (&is_worker, GINT_TO_POINTER (TRUE));
-  g_atomic_int_add (&pool.n_waiting, -1);
-  job->func (job);
-  g_atomic_int_inc (&pool.n_finished);
+
+  g_mutex_lock (&pool.mutex);
+
+  for (;;)
+    {
+      GtaskSupPoolJob *job = ring_pop_locked ();
+
+      if (job == NULL)
+        {
+          pool.n_drainers--;
+          break;
+        }
+
+      pool.n_busy++;
+      g_mutex_unlock (&pool.mutex);
+
+      job->func (job);
+      g_atomic_int_inc (&pool.n_finished);
+
+      g_mutex_lock (&pool.mutex);
+      pool.n_busy--;
+    }
+
+  g_mutex_unlock (&pool.mutex);
 }
 
 static void
@@ -58,8 +151,7 @@ pool_set_max_threads_locked (guint max_threads)
 
   g_debug ("Worker pool limit: %u threads", max_threads);
   pool.max_threads = max_threads;
-  /* Starts a worker for each waiting task, up to the new limit. */
-  g_thread_pool_set_max_threads (pool.pool, max_threads, NULL);
+  /* The GThreadPool itself is unbounded: the drainers are counted here. */
 }
 
 static gpointer
@@ -74,38 +166,39 @@ pool_monitor_thread (gpointer data)
       int n_finished;
       gboolean waited_before;
 
-      if (g_atomic_int_get (&pool.n_waiting) > 0)
+      if (pool.len > 0)
         idle_ticks = 0;
       else if (++idle_ticks > IDLE_TICKS)
         {
           pool_set_max_threads_locked (pool.base_threads);
 
-          /* Dekker with gtask_sup_pool_push(): it bumps n_waiting, then
-           * reads sleeping; we set sleeping, then read n_waiting. */
-          g_atomic_int_set (&pool.sleeping, TRUE);
-          while (g_atomic_int_get (&pool.n_waiting) == 0)
+          pool.sleeping = TRUE;
+          while (pool.len == 0)
             g_cond_wait (&pool.cond, &pool.mutex);
-          g_atomic_int_set (&pool.sleeping, FALSE);
+          pool.sleeping = FALSE;
           idle_ticks = 0;
         }
 
-      waited_before = g_atomic_int_get (&pool.n_waiting) > 0;
+      waited_before = pool.len > 0;
       n_finished = g_atomic_int_get (&pool.n_finished);
 
       g_cond_wait_until (&pool.cond, &pool.mutex,
                          g_get_monotonic_time () + GTASK_SUP_POOL_STALL_USEC);
 
       if (waited_before &&
-          g_atomic_int_get (&pool.n_waiting) > 0 &&
+          pool.len > 0 &&
           g_atomic_int_get (&pool.n_finished) == n_finished &&
           pool.max_threads < GTASK_SUP_POOL_MAX_THREADS)
         {
-          guint n_threads = g_thread_pool_get_num_threads (pool.pool);
-          guint wanted = MIN (2 * pool.max_threads,
-                              n_threads + (guint)g_atomic_int_get (&pool.n_waiting));
+          guint wanted = MIN (2 * pool.max_threads, pool.n_drainers + (guint)pool.len);
+          guint n;
 
           pool_set_max_threads_locked (CLAMP (wanted, pool.max_threads,
                                               GTASK_SUP_POOL_MAX_THREADS));
+          n = pool_want_drainers_locked ();
+          g_mutex_unlock (&pool.mutex);
+          pool_start_drainers (n);
+          g_mutex_lock (&pool.mutex);
         }
     }
 
@@ -123,8 +216,9 @@ pool_init (void)
       g_cond_init (&pool.cond);
       pool.base_threads = MAX (2, g_get_num_processors ());
       pool.max_threads = pool.base_threads;
-      /* Not exclusive: idle threads are shared with GLib's other pools. */
-      pool.pool = g_thread_pool_new (pool_thread_func, NULL, pool.base_threads, FALSE, NULL);
+      /* Unbounded and not exclusive: idle threads are shared with GLib's
+       * other pools, and the drainers are counted by us. */
+      pool.threads = g_thread_pool_new (pool_drain, NULL, -1, FALSE, NULL);
       g_thread_unref (g_thread_new ("gtask-sup-pool", pool_monitor_thread, NULL));
       g_once_init_leave (&initialized, 1);
     }
@@ -134,17 +228,18 @@ pool_init (void)
 void
 _gtask_sup_pool_push (GtaskSupPoolJob *job)
 {
+  guint n;
+
   pool_init ();
 
-  g_atomic_int_inc (&pool.n_waiting);
-  if (g_atomic_int_get (&pool.sleeping))
-    {
-      g_mutex_lock (&pool.mutex);
-      g_cond_signal (&pool.cond);
-      g_mutex_unlock (&pool.mutex);
-    }
+  g_mutex_lock (&pool.mutex);
+  ring_push_locked (job);
+  n = pool_want_drainers_locked ();
+  if (pool.sleeping)
+    g_cond_signal (&pool.cond);
+  g_mutex_unlock (&pool.mutex);
 
-  g_thread_pool_push (pool.pool, job, NULL);
+  pool_start_drainers (n);
 }
 
 /* Whether the calling thread is one of the pool's workers. */
@@ -159,5 +254,5 @@ _gtask_sup_pool_is_worker (void)
 gboolean
 _gtask_sup_pool_is_backlogged (void)
 {
-  return g_atomic_int_get (&pool.n_waiting) > 0;
+  return g_atomic_int_get (&pool.len) > 0;
 }

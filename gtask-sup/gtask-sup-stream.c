@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include "gtask-sup-core-private.h"
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
+#include "gtask-sup-marshal.h"
 #include "gtask-sup-stream.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task.h"
@@ -21,16 +23,20 @@
  * A stream is made by [method@GtaskSup.Supervisor.map] (from a function
  * that gives the next task) or [method@GtaskSup.Supervisor.map_model] (one
  * task per item of a [iface@Gio.ListModel]), configured, then started with
- * [method@GtaskSup.Stream.start]. It starts at most
+ * [method@GtaskSup.Stream.start]. It runs at most
  * [property@GtaskSup.Stream:max-concurrency] of its items at once, as tasks
- * of its supervisor, and asks for the next one only when a slot is free:
- * an endless or lazy input never builds a queue (**back-pressure**).
+ * of its supervisor, and asks for the next one only when fewer than
+ * max-concurrency + [property@GtaskSup.Stream:read-ahead] items are asked
+ * for and not emitted: an endless or lazy input never builds more than
+ * that bounded queue (**back-pressure**). The read-ahead items wait, ready,
+ * for a slot: a worker that ends an item starts the next one itself, and
+ * outcomes reach the owner context in batches.
  *
  * Each finished item is an output, emitted with
  * [signal@GtaskSup.Stream::item]: in input order if
  * [property@GtaskSup.Stream:ordered] (a result that waits for an earlier
- * one keeps its slot, so memory stays bounded), in completion order
- * otherwise. A failed item is an output too, at its place; the stream
+ * one counts against the bound, so memory stays bounded), in completion
+ * order otherwise. A failed item is an output too, at its place; the stream
  * itself fails only if it is cancelled, if an item times out while
  * [property@GtaskSup.Stream:on-timeout] is %GTASK_SUP_ON_TIMEOUT_EXIT, or
  * if the supervisor closes. Then [signal@GtaskSup.Stream::finished] is
@@ -50,6 +56,10 @@
 
 /* task first: in the waiting table the key is &index, which must not be
  * the address of the value itself, or GHashTable takes it for a set. */
+/* Enough ready items that the workers rarely wait for the owner context
+ * to ask for more, small enough to stay a bounded queue. */
+#define GTASK_SUP_STREAM_DEFAULT_READ_AHEAD 64
+
 typedef struct
 {
   GtaskSupTask *task;
@@ -68,6 +78,8 @@ struct _GtaskSupStream
   GDestroyNotify          next_destroy;
 
   guint                   max_concurrency;
+  guint                   read_ahead;
+  GtaskSupGroup          *group;          /* the items' slots; made by start() */
   int                     timeout;
   GtaskSupOnTimeout       on_timeout;
 
@@ -100,6 +112,7 @@ enum {
   PROP_TIMEOUT,
   PROP_ON_TIMEOUT,
   PROP_RETAIN,
+  PROP_READ_AHEAD,
   PROP_N_RUNNING,
   PROP_N_OUTPUTS,
   PROP_FINISHED,
@@ -186,12 +199,24 @@ gtask_sup_stream_drop_input (GtaskSupStream *self)
 }
 
 static void
-gtask_sup_stream_disconnect (GtaskSupStream *self)
+gtask_sup_stream_unwatch_children (GtaskSupStream *self)
 {
   if (self->supervisor != NULL)
     {
       for (guint i = 0; i < G_N_ELEMENTS (self->handler_ids); i++)
         g_clear_signal_handler (&self->handler_ids[i], self->supervisor);
+    }
+}
+
+/* Hears of nothing more: no item outcome, no other child's. */
+static void
+gtask_sup_stream_disconnect (GtaskSupStream *self)
+{
+  gtask_sup_stream_unwatch_children (self);
+  if (self->group != NULL)
+    {
+      self->group->done = NULL;
+      self->group->done_data = NULL;
     }
 }
 
@@ -332,22 +357,20 @@ gtask_sup_stream_output (GtaskSupStream *self,
     }
 }
 
+/* The group's done callback: the supervisor reported the outcome of one of
+ * our items. */
 static void
-task_done_cb (GtaskSupStream *self,
-              GtaskSupTask   *task)
+item_done_cb (gpointer      data,
+              GtaskSupTask *task)
 {
+  GtaskSupStream *self = data;
   g_autoptr(GtaskSupStream) hold = g_object_ref (self);
   Output *output;
 
   /* Held: a handler of ::item may drop the owner, which silences the
    * stream and drops the reference start() took. */
   if (!g_hash_table_steal_extended (self->in_flight, task, NULL, (gpointer *)&output))
-    {
-      /* Another task of the supervisor ended: a refused item may fit now. */
-      if (self->refused != NULL)
-        gtask_sup_stream_fill (self);
-      return;
-    }
+    return;
 
   if (gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_TIMED_OUT &&
       self->on_timeout == GTASK_SUP_ON_TIMEOUT_EXIT)
@@ -367,21 +390,29 @@ task_done_cb (GtaskSupStream *self,
     gtask_sup_stream_fill (self);
 }
 
+/* Connected only while an item waits for the supervisor's max-children:
+ * a task of the supervisor ended, so it may fit now. */
 static void
-succeeded_cb (GtaskSupSupervisor *supervisor,
-              GtaskSupTask       *task,
-              GtaskSupStream     *self)
+child_done_cb (GtaskSupStream *self)
 {
-  task_done_cb (self, task);
+  g_autoptr(GtaskSupStream) hold = g_object_ref (self);
+
+  if (self->refused != NULL && !self->finished)
+    gtask_sup_stream_fill (self);
 }
 
 static void
-failed_cb (GtaskSupSupervisor *supervisor,
-           GtaskSupTask       *task,
-           const GError       *error,
-           GtaskSupStream     *self)
+gtask_sup_stream_watch_children (GtaskSupStream *self)
 {
-  task_done_cb (self, task);
+  if (self->handler_ids[0] != 0 || self->supervisor == NULL)
+    return;
+
+  self->handler_ids[0] = g_signal_connect_swapped (self->supervisor, "succeeded",
+                                                   G_CALLBACK (child_done_cb), self);
+  self->handler_ids[1] = g_signal_connect_swapped (self->supervisor, "failed",
+                                                   G_CALLBACK (child_done_cb), self);
+  self->handler_ids[2] = g_signal_connect_swapped (self->supervisor, "timed-out",
+                                                   G_CALLBACK (child_done_cb), self);
 }
 
 static gboolean
@@ -390,7 +421,10 @@ has_free_slot (GtaskSupStream *self)
   guint used = g_hash_table_size (self->in_flight) +
                (self->ordered ? g_hash_table_size (self->waiting) : 0);
 
-  return self->max_concurrency == 0 || used < self->max_concurrency;
+  /* Items run at most max-concurrency at once (the group's limit); up to
+   * read-ahead more wait, ready, for a slot, so that a worker that ends an
+   * item starts the next one itself. */
+  return self->max_concurrency == 0 || used < self->max_concurrency + self->read_ahead;
 }
 
 /* Starts items while there are free slots. On the owner context, never
@@ -408,6 +442,7 @@ gtask_sup_stream_fill (GtaskSupStream *self)
       if (self->refused != NULL)
         {
           output = g_steal_pointer (&self->refused);
+          gtask_sup_stream_unwatch_children (self);
         }
       else if (!self->input_done)
         {
@@ -448,6 +483,7 @@ gtask_sup_stream_fill (GtaskSupStream *self)
           break;
         }
 
+      _gtask_sup_core_set_group (output->task, self->group);
       if (!gtask_sup_supervisor_start (self->supervisor, output->task, &error))
         {
           if (g_error_matches (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_MAX_CHILDREN))
@@ -455,6 +491,7 @@ gtask_sup_stream_fill (GtaskSupStream *self)
               /* The supervisor has live children: tried again when one
                * of them ends. */
               self->refused = output;
+              gtask_sup_stream_watch_children (self);
               break;
             }
 
@@ -571,6 +608,7 @@ gtask_sup_stream_finalize (GObject *object)
   g_assert (_gtask_sup_waiters_is_empty (&self->joiners));
 
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->group, _gtask_sup_group_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_pointer (&self->outputs, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -611,6 +649,9 @@ gtask_sup_stream_get_property (GObject    *object,
 
     case PROP_RETAIN:
       g_value_set_boolean (value, self->retain);
+      break;
+    case PROP_READ_AHEAD:
+      g_value_set_uint (value, self->read_ahead);
       break;
 
     case PROP_N_RUNNING:
@@ -659,6 +700,9 @@ gtask_sup_stream_set_property (GObject      *object,
     case PROP_RETAIN:
       gtask_sup_stream_set_retain (self, g_value_get_boolean (value));
       break;
+    case PROP_READ_AHEAD:
+      gtask_sup_stream_set_read_ahead (self, g_value_get_uint (value));
+      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -690,8 +734,14 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
   /**
    * GtaskSupStream:max-concurrency:
    *
-   * The most items started and not yet emitted at once, or 0 for no limit.
-   * Defaults to the number of processors.
+   * The most items running at once, or 0 for no limit. Defaults to the
+   * number of processors.
+   *
+   * It bounds work that really runs: an item that timed out or was
+   * cancelled, but whose thread function goes on (it ignored its
+   * cancellable), keeps its slot until the function returns, and a
+   * subprocess until it is reaped. See also
+   * [property@GtaskSup.Stream:read-ahead].
    *
    * Since: 1.0
    */
@@ -717,8 +767,9 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
   /**
    * GtaskSupStream:timeout:
    *
-   * The time each item may take, in milliseconds, counted from when it is
-   * started, or -1 for none. It is set on every item whose own
+   * The time each item may take, in milliseconds, counted from when it
+   * gets its slot and starts running (not while it waits as read-ahead), or
+   * -1 for none. It is set on every item whose own
    * [property@GtaskSup.Task:timeout] is -1.
    *
    * Since: 1.0
@@ -754,6 +805,27 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
     g_param_spec_boolean ("retain", NULL, NULL,
                           TRUE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupStream:read-ahead:
+   *
+   * How many items the stream may ask for and start beyond
+   * [property@GtaskSup.Stream:max-concurrency]: they wait, ready, in state
+   * %GTASK_SUP_TASK_STATE_QUEUED, and a worker that ends an item starts the
+   * next one itself, with no round trip through the owner context. Their
+   * timeout counts from when they start running.
+   *
+   * Back-pressure stays: the items asked for and not emitted yet (running,
+   * waiting for a slot, or, in order, done and waiting for an earlier one)
+   * are never more than max-concurrency + read-ahead. 0 asks for an item
+   * only when a slot is free. Ignored when max-concurrency is 0.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_READ_AHEAD] =
+    g_param_spec_uint ("read-ahead", NULL, NULL,
+                       0, G_MAXUINT, GTASK_SUP_STREAM_DEFAULT_READ_AHEAD,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
    * GtaskSupStream:n-running:
@@ -812,10 +884,13 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0,
                   NULL, NULL,
-                  NULL,
+                  _gtask_sup_marshal_VOID__UINT64_OBJECT,
                   G_TYPE_NONE, 2,
                   G_TYPE_UINT64,
                   GTASK_SUP_TYPE_TASK);
+  g_signal_set_va_marshaller (signals[ITEM],
+                              G_TYPE_FROM_CLASS (klass),
+                              _gtask_sup_marshal_VOID__UINT64_OBJECTv);
 
   /**
    * GtaskSupStream::finished:
@@ -846,6 +921,7 @@ static void
 gtask_sup_stream_init (GtaskSupStream *self)
 {
   self->max_concurrency = g_get_num_processors ();
+  self->read_ahead = GTASK_SUP_STREAM_DEFAULT_READ_AHEAD;
   self->ordered = TRUE;
   self->retain = TRUE;
   self->timeout = -1;
@@ -913,10 +989,12 @@ gtask_sup_stream_get_max_concurrency (GtaskSupStream *self)
 /**
  * gtask_sup_stream_set_max_concurrency: (set-property max-concurrency)
  * @self: a stream that was not started yet
- * @max_concurrency: the most items started and not yet emitted, or 0 for
- *   no limit (then the whole input is read at once)
+ * @max_concurrency: the most items running at once, or 0 for no limit
+ *   (then the whole input is read at once)
  *
- * Sets how many items run at once.
+ * Sets how many items run at once. Items done, but waiting in order for an
+ * earlier one, do not run; they count against
+ * [property@GtaskSup.Stream:read-ahead].
  *
  * Since: 1.0
  */
@@ -1040,12 +1118,44 @@ gtask_sup_stream_get_retain (GtaskSupStream *self)
 DEFINE_SETTER (retain, gboolean, retain, PROP_RETAIN, !self->started)
 
 /**
+ * gtask_sup_stream_get_read_ahead: (get-property read-ahead)
+ * @self: a stream
+ *
+ * Gets how many items the stream starts beyond
+ * [property@GtaskSup.Stream:max-concurrency].
+ *
+ * Returns: the read-ahead, in items
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_stream_get_read_ahead (GtaskSupStream *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), 0);
+
+  return self->read_ahead;
+}
+
+/**
+ * gtask_sup_stream_set_read_ahead: (set-property read-ahead)
+ * @self: a stream that was not started yet
+ * @read_ahead: how many items to start beyond max-concurrency
+ *
+ * Sets how far the stream reads its input ahead of its free slots; see
+ * [property@GtaskSup.Stream:read-ahead].
+ *
+ * Since: 1.0
+ */
+DEFINE_SETTER (read_ahead, guint, read_ahead, PROP_READ_AHEAD, !self->started)
+
+/**
  * gtask_sup_stream_get_n_running: (get-property n-running)
  * @self: a stream
  *
- * Gets the number of items started and not done yet.
+ * Gets the number of items whose work runs: not those waiting for a slot,
+ * nor those done. Safe to call from any thread.
  *
- * Returns: the number of items in flight
+ * Returns: the number of items running
  *
  * Since: 1.0
  */
@@ -1054,7 +1164,7 @@ gtask_sup_stream_get_n_running (GtaskSupStream *self)
 {
   g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), 0);
 
-  return g_hash_table_size (self->in_flight);
+  return self->group != NULL ? (guint)g_atomic_int_get (&self->group->n_running) : 0;
 }
 
 /**
@@ -1114,6 +1224,7 @@ gtask_sup_stream_start (GtaskSupStream *self)
   g_return_if_fail (!self->started);
 
   self->started = TRUE;
+  self->group = _gtask_sup_group_new (self->max_concurrency);
 
   if (self->silenced)
     {
@@ -1132,12 +1243,8 @@ gtask_sup_stream_start (GtaskSupStream *self)
       return;
     }
 
-  self->handler_ids[0] = g_signal_connect (self->supervisor, "succeeded",
-                                           G_CALLBACK (succeeded_cb), self);
-  self->handler_ids[1] = g_signal_connect (self->supervisor, "failed",
-                                           G_CALLBACK (failed_cb), self);
-  self->handler_ids[2] = g_signal_connect (self->supervisor, "timed-out",
-                                           G_CALLBACK (succeeded_cb), self);
+  self->group->done = item_done_cb;
+  self->group->done_data = self;
 
   gtask_sup_stream_set_idle (self, fill_cb);
 }
@@ -1252,9 +1359,9 @@ gtask_sup_stream_join_finish (GtaskSupStream  *self,
  *
  * Makes a stream that runs the tasks @next_func gives it, at most
  * [property@GtaskSup.Stream:max-concurrency] at once, like Elixir's
- * `Task.async_stream`. @next_func is called on the owner context only when
- * a slot is free, until it returns %NULL; the stream never holds a queue
- * of items not started yet.
+ * `Task.async_stream`. @next_func is called on the owner context, never
+ * more than [property@GtaskSup.Stream:read-ahead] items ahead of the free
+ * slots, until it returns %NULL.
  *
  * Configure the stream, then start it with [method@GtaskSup.Stream.start].
  * Its items are tasks of @self: `max-children`, the supervisor's own
@@ -1326,7 +1433,7 @@ model_input_next (GtaskSupStream *stream,
  *
  * Makes a stream over the items of a list model, for instance the files a
  * user selected in a GTK view, as [method@GtaskSup.Supervisor.map] does:
- * @func makes the task for an item when a slot is free. Items are read by
+ * @func makes the task for an item when the stream asks for one. Items are read by
  * position, when they are reached; the stream ends at the first position
  * past the end of @items.
  *

@@ -46,6 +46,11 @@ GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_stream_set_retain        (GtaskSupStream       *self,
                                                         gboolean              retain);
 GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_stream_get_read_ahead    (GtaskSupStream       *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_stream_set_read_ahead    (GtaskSupStream       *self,
+                                                        guint                 read_ahead);
+GTASK_SUP_AVAILABLE_IN_1_0
 guint               gtask_sup_stream_get_n_running     (GtaskSupStream       *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 guint64             gtask_sup_stream_get_n_outputs     (GtaskSupStream       *self);

@@ -8,6 +8,7 @@
 #include "gtask-sup-children-private.h"
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
+#include "gtask-sup-marshal.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task-private.h"
 #include "gtask-sup-waiters-private.h"
@@ -257,6 +258,9 @@ gtask_sup_supervisor_complete (gpointer      owner,
    * and waiters complete from an idle. */
   if (!core->dead)
     _gtask_sup_task_notify_state (task);
+  /* The stream that runs it, without a signal hop. */
+  if (!core->dead && task->group != NULL && task->group->done != NULL)
+    task->group->done (task->group->done_data, task);
   complete_joiners (task, joiners, core->dead);
 
   restart = _gtask_sup_task_should_restart (task);
@@ -281,7 +285,10 @@ gtask_sup_supervisor_notify (gpointer      owner,
       !g_hash_table_contains (self->model_iters, task))
     g_hash_table_insert (self->model_iters, task,
                          gtask_sup_children_append (self->model, task));
-  if (what & GTASK_SUP_CORE_NOTIFY_STATE)
+  /* A decided task notifies its final state soon: the intermediate one is
+   * not worth a notify. */
+  if ((what & GTASK_SUP_CORE_NOTIFY_STATE) &&
+      g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE)
     _gtask_sup_task_notify_state (task);
   if (what & GTASK_SUP_CORE_NOTIFY_PROGRESS)
     _gtask_sup_task_notify_progress (task);
@@ -846,10 +853,13 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
                   G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0,
                   NULL, NULL,
-                  NULL,
+                  _gtask_sup_marshal_VOID__OBJECT_BOXED,
                   G_TYPE_NONE, 2,
                   GTASK_SUP_TYPE_TASK,
                   G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  g_signal_set_va_marshaller (signals[FAILED],
+                              G_TYPE_FROM_CLASS (klass),
+                              _gtask_sup_marshal_VOID__OBJECT_BOXEDv);
 
   /**
    * GtaskSupSupervisor::timed-out:

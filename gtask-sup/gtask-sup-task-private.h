@@ -28,6 +28,8 @@ struct _GtaskSupTask
 
   /* Set by start() on the owner thread; a strong reference. */
   GtaskSupCore       *core;
+  /* Set before start(), a reference: the stream's items. */
+  GtaskSupGroup      *group;
   /* Created lazily; read and written with atomics. */
   GCancellable       *cancellable;
 
@@ -63,6 +65,10 @@ struct _GtaskSupTask
   guint               value_propagated : 1;
   guint               has_slot : 1;         /* holds a slot of max-concurrency */
   guint               running : 1;          /* counted in core->n_running */
+  guint               has_joiners : 1;      /* in core->joiners */
+  guint               core_queued : 1;      /* in core->queue */
+  guint               group_queued : 1;     /* in group->queue */
+  guint               has_group_slot : 1;   /* holds a slot of its group */
 };
 
 /* Subprocesses of a task whose owner went away are never waited for

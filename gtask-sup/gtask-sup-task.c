@@ -122,16 +122,31 @@ task_new_error (GtaskSupTask *self,
     }
 }
 
+static guint notify_signal_id;
+
+/* Notifies of properties that change while the task runs, on the owner
+ * context. GObject builds a notify queue even for an object nobody
+ * watches; a task has several changes per run, so ask first. */
+static void
+task_notify_if_watched (GtaskSupTask *self,
+                        GParamSpec   *pspec)
+{
+  /* Any notify handler, whatever its detail: GObject filters the rest. */
+  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal_id, 0,
+                             NULL, NULL, NULL) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
 void
 _gtask_sup_task_notify_state (GtaskSupTask *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  task_notify_if_watched (self, properties[PROP_STATE]);
 }
 
 void
 _gtask_sup_task_notify_progress (GtaskSupTask *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  task_notify_if_watched (self, properties[PROP_PROGRESS]);
 }
 
 /* A new run of @self, for a restart: same work and settings. The first run
@@ -219,7 +234,8 @@ gtask_sup_task_finalize (GObject *object)
     g_value_unset (&self->value);
   g_clear_error (&self->error);
 
-  g_clear_object (&self->cancellable);
+  _gtask_sup_core_release_cancellable (g_steal_pointer (&self->cancellable));
+  g_clear_pointer (&self->group, _gtask_sup_group_unref);
   if (self->core != NULL)
     g_clear_pointer (&self->core, _gtask_sup_core_unref);
 
@@ -418,6 +434,8 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
 }
 
 static void
@@ -1412,7 +1430,10 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
   g_mutex_lock (&core->mutex);
   final = _gtask_sup_task_is_final (self);
   if (!final)
-    _gtask_sup_waiters_add (_gtask_sup_core_get_joiners_locked (core, self), gtask);
+    {
+      _gtask_sup_waiters_add (_gtask_sup_core_get_joiners_locked (core, self), gtask);
+      self->has_joiners = TRUE;
+    }
   g_mutex_unlock (&core->mutex);
 
   if (!final)

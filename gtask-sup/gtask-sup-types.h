@@ -211,8 +211,9 @@ typedef void (*GtaskSupAsyncFunc) (GtaskSupTask *task,
  * @user_data: the data given with the function
  *
  * Gives a [class@GtaskSup.Stream] its next item. It is called on the owner
- * context, only when the stream has a free slot, so a lazy or endless input
- * is read only as fast as its items complete.
+ * context, never more than [property@GtaskSup.Stream:read-ahead] items
+ * ahead of the stream's free slots, so a lazy or endless input is read only
+ * as fast as its items complete.
  *
  * Returns: (transfer full) (nullable): a new task, not started yet, of any
  *   kind; or %NULL at the end of the input
@@ -231,7 +232,8 @@ typedef GtaskSupTask *(*GtaskSupStreamNextFunc) (GtaskSupStream *stream,
  *
  * Makes the task for one item of the input of
  * [method@GtaskSup.Supervisor.map_model]. It is called on the owner
- * context, only when the stream has a free slot.
+ * context, when the stream asks for an item (see
+ * [property@GtaskSup.Stream:read-ahead]).
  *
  * Returns: (transfer full) (nullable): a new task, not started yet, of any
  *   kind; or %NULL to end the input there

@@ -242,8 +242,10 @@ class TestStream(ContextTestCase):
         n_started = len(started)
         self.iterate_for(50)
         self.assertEqual(len(started), n_started)
-        # back-pressure: at most max-concurrency more than the outputs
-        self.assertLessEqual(n_started, n_outputs + 2)
+        # back-pressure: at most max-concurrency + read-ahead more than the
+        # outputs
+        self.assertLessEqual(n_started,
+                             n_outputs + 2 + stream.get_read_ahead())
 
     @unittest.skipUnless(_has_iter_override(),
                          'the Stream.__iter__ override is not loaded')
