@@ -23,6 +23,17 @@ G_GNUC_INTERNAL
 GSequenceIter    *gtask_sup_children_append (GtaskSupChildren *self,
                                              gpointer          item);
 G_GNUC_INTERNAL
+GSequenceIter    *gtask_sup_children_append_quietly (GtaskSupChildren *self,
+                                                     gpointer          item);
+G_GNUC_INTERNAL
+void              gtask_sup_children_announce (GtaskSupChildren *self,
+                                               guint             position,
+                                               guint             removed,
+                                               guint             added);
+G_GNUC_INTERNAL
+void              gtask_sup_children_remove_quietly (GtaskSupChildren *self,
+                                                     GSequenceIter    *iter);
+G_GNUC_INTERNAL
 void              gtask_sup_children_remove (GtaskSupChildren *self,
                                              GSequenceIter    *iter);
 

@@ -92,6 +92,33 @@ gtask_sup_children_append (GtaskSupChildren *self,
   return iter;
 }
 
+/* Appends @item without emitting ::items-changed: the caller announces a
+ * run of appends at once with gtask_sup_children_announce(). */
+GSequenceIter *
+gtask_sup_children_append_quietly (GtaskSupChildren *self,
+                                   gpointer          item)
+{
+  return g_sequence_append (self->items, g_object_ref (item));
+}
+
+void
+gtask_sup_children_announce (GtaskSupChildren *self,
+                             guint             position,
+                             guint             removed,
+                             guint             added)
+{
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
+/* Removes @iter without emitting ::items-changed; see
+ * gtask_sup_children_announce(). */
+void
+gtask_sup_children_remove_quietly (GtaskSupChildren *self,
+                                   GSequenceIter    *iter)
+{
+  g_sequence_remove (iter);
+}
+
 void
 gtask_sup_children_remove (GtaskSupChildren *self,
                            GSequenceIter    *iter)

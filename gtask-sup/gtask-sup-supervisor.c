@@ -84,7 +84,10 @@ struct _GtaskSupSupervisor
   GtaskSupCore     *core;        /* the engine */
   GQueue            children;    /* live tasks through task->child_link, each a reference */
   GtaskSupChildren *model;       /* created by get_children() */
-  GHashTable       *model_iters; /* task → its GSequenceIter in model */
+  GHashTable       *model_iters; /* task → its GSequenceIter in model, NULL
+                                  * while it waits in model_pending */
+  GPtrArray        *model_pending; /* started tasks to show, in a batch */
+  GPtrArray        *model_removals; /* GSequenceIters of ended tasks, to hide in a batch */
 
   guint             max_children;
   guint             max_restarts;
@@ -168,7 +171,7 @@ complete_joiners (GtaskSupTask    *task,
 
   _gtask_sup_waiters_complete (joiners,
                                gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_SUCCEEDED
-                               ? NULL : task->error,
+                               ? NULL : _gtask_sup_task_peek_error (task),
                                later);
   g_free (joiners);
 }
@@ -220,9 +223,6 @@ gtask_sup_supervisor_complete (gpointer      owner,
   gboolean unref_now;
   gboolean restart;
 
-  /* Made here, on the owner context, rather than where the outcome was
-   * decided (a worker, the timer): only now may someone read it. */
-  _gtask_sup_task_ensure_error (task);
   state = outcome_to_state (task);
   joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
@@ -232,8 +232,11 @@ gtask_sup_supervisor_complete (gpointer      owner,
     {
       GSequenceIter *iter;
 
-      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter))
-        gtask_sup_children_remove (self->model, iter);
+      /* Not shown yet (NULL): it never will be. Shown: it goes at the end
+       * of the dispatch, with the others that ended. */
+      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter) &&
+          iter != NULL)
+        g_ptr_array_add (self->model_removals, iter);
     }
 
   switch (state)
@@ -242,7 +245,8 @@ gtask_sup_supervisor_complete (gpointer      owner,
       g_signal_emit (self, signals[SUCCEEDED], task->name, task);
       break;
     case GTASK_SUP_TASK_STATE_FAILED:
-      g_signal_emit (self, signals[FAILED], task->name, task, task->error);
+      g_signal_emit (self, signals[FAILED], task->name, task,
+                     _gtask_sup_task_peek_error (task));
       break;
     case GTASK_SUP_TASK_STATE_TIMED_OUT:
       g_signal_emit (self, signals[TIMED_OUT], task->name, task);
@@ -280,11 +284,15 @@ gtask_sup_supervisor_notify (gpointer      owner,
 {
   GtaskSupSupervisor *self = owner;
 
+  /* Shown at the end of the dispatch, with every task started since the
+   * last one, in one ::items-changed. */
   if (self->model != NULL &&
       g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
       !g_hash_table_contains (self->model_iters, task))
-    g_hash_table_insert (self->model_iters, task,
-                         gtask_sup_children_append (self->model, task));
+    {
+      g_hash_table_insert (self->model_iters, task, NULL);
+      g_ptr_array_add (self->model_pending, task);
+    }
   /* A decided task notifies its final state soon: the intermediate one is
    * not worth a notify. */
   if ((what & GTASK_SUP_CORE_NOTIFY_STATE) &&
@@ -335,11 +343,107 @@ gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, FALSE);
 }
 
+static int
+compare_positions (gconstpointer a,
+                   gconstpointer b)
+{
+  guint pa = *(const guint *)a;
+  guint pb = *(const guint *)b;
+
+  return pa < pb ? 1 : pa > pb ? -1 : 0;
+}
+
+/* Hides the tasks that ended during the dispatch: each run of adjacent
+ * positions goes with one ::items-changed, the last run first so that the
+ * positions of the others hold. */
+static void
+gtask_sup_supervisor_flush_removals (GtaskSupSupervisor *self)
+{
+  g_autoptr(GArray) positions = NULL;
+  GHashTable *iters;
+  guint i = 0;
+
+  if (self->model_removals->len == 0)
+    return;
+
+  positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), self->model_removals->len);
+  iters = g_hash_table_new (NULL, NULL);
+  for (guint j = 0; j < self->model_removals->len; j++)
+    {
+      GSequenceIter *iter = g_ptr_array_index (self->model_removals, j);
+      guint position = g_sequence_iter_get_position (iter);
+
+      g_array_append_val (positions, position);
+      g_hash_table_insert (iters, GUINT_TO_POINTER (position), iter);
+    }
+  g_ptr_array_set_size (self->model_removals, 0);
+  g_array_sort (positions, compare_positions);
+
+  while (i < positions->len)
+    {
+      guint last = g_array_index (positions, guint, i);
+      guint first = last;
+
+      while (i < positions->len && g_array_index (positions, guint, i) == first)
+        {
+          gtask_sup_children_remove_quietly (self->model,
+                                             g_hash_table_lookup (iters, GUINT_TO_POINTER (first)));
+          i++;
+          if (first == 0 || i >= positions->len || g_array_index (positions, guint, i) != first - 1)
+            break;
+          first--;
+        }
+
+      gtask_sup_children_announce (self->model, first, last - first + 1, 0);
+    }
+
+  g_hash_table_unref (iters);
+}
+
+/* Shows the tasks started since the last dispatch in the children model,
+ * and hides those that ended. A task that ended before it was shown was
+ * taken out of model_iters: it is never shown. */
+static void
+gtask_sup_supervisor_flush_model (GtaskSupSupervisor *self)
+{
+  guint position;
+  guint added = 0;
+
+  if (self->model == NULL)
+    return;
+
+  gtask_sup_supervisor_flush_removals (self);
+
+  if (self->model_pending->len == 0)
+    return;
+
+  position = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  for (guint i = 0; i < self->model_pending->len; i++)
+    {
+      GtaskSupTask *task = g_ptr_array_index (self->model_pending, i);
+      gpointer key, iter;
+
+      if (g_hash_table_lookup_extended (self->model_iters, task, &key, &iter) && iter == NULL)
+        {
+          g_hash_table_insert (self->model_iters, task,
+                               gtask_sup_children_append_quietly (self->model, task));
+          added++;
+        }
+    }
+  g_ptr_array_set_size (self->model_pending, 0);
+
+  if (added > 0)
+    gtask_sup_children_announce (self->model, position, 0, added);
+}
+
 /* The engine's idle hook, after each dispatch. */
 static void
 gtask_sup_supervisor_dispatched (gpointer owner)
 {
   GtaskSupSupervisor *self = owner;
+
+  gtask_sup_supervisor_flush_model (self);
 
   gtask_sup_supervisor_notify_counts (self);
   if (!self->core->dead)
@@ -430,7 +534,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
         g_ptr_array_add (to_unref, task);
 
       /* A waiter must see the task end: it failed, as cancelled. */
-      _gtask_sup_task_ensure_error (task);
+      _gtask_sup_task_peek_error (task);
       g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_FAILED);
 
       if (g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners))
@@ -541,6 +645,8 @@ gtask_sup_supervisor_dispose (GObject *object)
   gtask_sup_supervisor_close_silently (self);
   g_clear_object (&self->model);
   g_clear_pointer (&self->model_iters, g_hash_table_unref);
+  g_clear_pointer (&self->model_pending, g_ptr_array_unref);
+  g_clear_pointer (&self->model_removals, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gtask_sup_supervisor_parent_class)->dispose (object);
 }
@@ -1178,6 +1284,8 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
     {
       self->model = gtask_sup_children_new ();
       self->model_iters = g_hash_table_new (NULL, NULL);
+      self->model_pending = g_ptr_array_new ();
+      self->model_removals = g_ptr_array_new ();
 
       /* Tasks started before the model existed join it now, silently. */
       for (GList *l = self->children.head; l != NULL; l = l->next)

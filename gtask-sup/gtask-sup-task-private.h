@@ -37,7 +37,8 @@ struct _GtaskSupTask
    * the state is final. */
   GValue              value;
   GDestroyNotify      value_destroy;
-  GError             *error;       /* made lazily for outcomes other than a result */
+  GError             *error;       /* for outcomes other than a result, made when
+                                    * read (_gtask_sup_task_peek_error()); atomic */
   double              progress;
 
   /* The engine's, under core->mutex: in core->queue while waiting for a
@@ -84,7 +85,7 @@ gboolean _gtask_sup_task_should_restart (GtaskSupTask *self);
 G_GNUC_INTERNAL
 gboolean _gtask_sup_task_is_final  (GtaskSupTask *self);
 G_GNUC_INTERNAL
-void     _gtask_sup_task_ensure_error (GtaskSupTask *self);
+const GError *_gtask_sup_task_peek_error (GtaskSupTask *self);
 G_GNUC_INTERNAL
 void     _gtask_sup_task_notify_state    (GtaskSupTask *self);
 G_GNUC_INTERNAL

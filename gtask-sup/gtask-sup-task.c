@@ -204,15 +204,27 @@ _gtask_sup_task_new_for_kind (const GtaskSupKind *kind)
   return self;
 }
 
-/* Makes the error of an outcome other than a result, once, before the
- * task becomes final: on the owner context, or with core->mutex held. */
-void
-_gtask_sup_task_ensure_error (GtaskSupTask *self)
+/* The error of a decided task: the one its work returned, or the one of
+ * its outcome (cancelled, timed out...), made on first use, from any
+ * thread: a timed-out task whose error nobody reads never formats one. */
+const GError *
+_gtask_sup_task_peek_error (GtaskSupTask *self)
 {
-  guint outcome = self->outcome;
+  GError *error = g_atomic_pointer_get (&self->error);
+  guint outcome = g_atomic_int_get (&self->outcome);
 
-  if (self->error == NULL && outcome != GTASK_SUP_OUTCOME_RESULT)
-    self->error = task_new_error (self, outcome);
+  if (error == NULL &&
+      outcome != GTASK_SUP_OUTCOME_NONE &&
+      outcome != GTASK_SUP_OUTCOME_RESULT)
+    {
+      GError *made = task_new_error (self, outcome);
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->error, NULL, made))
+        g_error_free (made);
+      error = g_atomic_pointer_get (&self->error);
+    }
+
+  return error;
 }
 
 /* GObject {{{1 */
@@ -982,17 +994,19 @@ gtask_sup_task_get_error (GtaskSupTask *self)
   if (state != GTASK_SUP_TASK_STATE_FAILED && state != GTASK_SUP_TASK_STATE_TIMED_OUT)
     return NULL;
 
-  return self->error;
+  return _gtask_sup_task_peek_error (self);
 }
 
 static gboolean
 gtask_sup_task_propagate_error (GtaskSupTask  *self,
                                 GError       **error)
 {
-  if (self->error == NULL)
+  const GError *own = _gtask_sup_task_peek_error (self);
+
+  if (own == NULL)
     return FALSE;
 
-  g_propagate_error (error, g_error_copy (self->error));
+  g_propagate_error (error, g_error_copy (own));
   return TRUE;
 }
 
@@ -1443,7 +1457,7 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
   if (gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED)
     g_task_return_boolean (gtask, TRUE);
   else
-    g_task_return_error (gtask, g_error_copy (self->error));
+    g_task_return_error (gtask, g_error_copy (_gtask_sup_task_peek_error (self)));
 }
 
 /**
