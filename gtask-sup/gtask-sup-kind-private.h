@@ -89,7 +89,7 @@ typedef struct
   void (*clear)     (GtaskSupTask       *task);
 } GtaskSupKind;
 
-#define GTASK_SUP_KIND_DATA_SIZE (4 * sizeof (gpointer))
+#define GTASK_SUP_KIND_DATA_SIZE (3 * sizeof (gpointer))
 
 /* The kind's own data in @task, as a pointer to @Type. */
 #define GTASK_SUP_KIND_DATA(task, Type) \

@@ -36,7 +36,7 @@ static struct {
   GThreadPool      *threads;      /* runs pool_drain() */
   GMutex            mutex;        /* guards what follows */
   GCond             cond;         /* the monitor waits on it */
-  GtaskSupPoolJob **ring;         /* the FIFO of waiting jobs */
+  GtaskSupPoolJob  *ring;         /* the FIFO of waiting jobs */
   guint             ring_size;    /* a power of 2 */
   guint             head;
   int               len;          /* jobs waiting; written under mutex, read atomically */
@@ -51,43 +51,47 @@ static struct {
 static GPrivate is_worker;
 
 static void
-ring_push_locked (GtaskSupPoolJob *job)
+ring_push_locked (GtaskSupPoolFunc func,
+                  gpointer         data)
 {
+  GtaskSupPoolJob *job;
+
   if ((guint)pool.len == pool.ring_size)
     {
       guint old_size = pool.ring_size;
-      GtaskSupPoolJob **ring = g_new (GtaskSupPoolJob *, MAX (64, 2 * old_size));
+      guint new_size = MAX (64, 2 * old_size);
+      GtaskSupPoolJob *ring = g_new (GtaskSupPoolJob, new_size);
 
       /* Unwrap into the new ring. */
       for (guint i = 0; i < (guint)pool.len; i++)
         ring[i] = pool.ring[(pool.head + i) & (old_size - 1)];
       g_free (pool.ring);
       pool.ring = ring;
-      pool.ring_size = MAX (64, 2 * old_size);
+      pool.ring_size = new_size;
       pool.head = 0;
     }
 
-  pool.ring[(pool.head + pool.len) & (pool.ring_size - 1)] = job;
+  job = &pool.ring[(pool.head + pool.len) & (pool.ring_size - 1)];
+  job->func = func;
+  job->data = data;
   g_atomic_int_set (&pool.len, pool.len + 1);
 }
 
-static GtaskSupPoolJob *
-ring_pop_locked (void)
+static gboolean
+ring_pop_locked (GtaskSupPoolJob *job)
 {
-  GtaskSupPoolJob *job;
-
   if (pool.len == 0)
-    return NULL;
+    return FALSE;
 
-  job = pool.ring[pool.head];
+  *job = pool.ring[pool.head];
   pool.head = (pool.head + 1) & (pool.ring_size - 1);
   g_atomic_int_set (&pool.len, pool.len - 1);
 
-  return job;
+  return TRUE;
 }
 
 /* Asks for drainers while more jobs wait than drainers are free to take
- * them (free: not running a job, so starting, lingering or about to pop),
+ * them (free: not running a job, so starting or about to pop),
  * within the limit. Returns how many GThreadPool must start. */
 static guint
 pool_want_drainers_locked (void)
@@ -122,9 +126,9 @@ pool_drain (gpointer data,
 
   for (;;)
     {
-      GtaskSupPoolJob *job = ring_pop_locked ();
+      GtaskSupPoolJob job;
 
-      if (job == NULL)
+      if (!ring_pop_locked (&job))
         {
           pool.n_drainers--;
           break;
@@ -133,7 +137,7 @@ pool_drain (gpointer data,
       pool.n_busy++;
       g_mutex_unlock (&pool.mutex);
 
-      job->func (job);
+      job.func (job.data);
       g_atomic_int_inc (&pool.n_finished);
 
       g_mutex_lock (&pool.mutex);
@@ -224,16 +228,17 @@ pool_init (void)
     }
 }
 
-/* Runs @job->func (@job) on a worker, from any thread. */
+/* Runs @func (@data) on a worker, from any thread. */
 void
-_gtask_sup_pool_push (GtaskSupPoolJob *job)
+_gtask_sup_pool_push (GtaskSupPoolFunc func,
+                      gpointer         data)
 {
   guint n;
 
   pool_init ();
 
   g_mutex_lock (&pool.mutex);
-  ring_push_locked (job);
+  ring_push_locked (func, data);
   n = pool_want_drainers_locked ();
   if (pool.sleeping)
     g_cond_signal (&pool.cond);
@@ -247,12 +252,4 @@ gboolean
 _gtask_sup_pool_is_worker (void)
 {
   return GPOINTER_TO_INT (g_private_get (&is_worker));
-}
-
-/* Whether jobs wait for a worker: a worker that could run more work itself
- * should rather leave its place to them. */
-gboolean
-_gtask_sup_pool_is_backlogged (void)
-{
-  return g_atomic_int_get (&pool.len) > 0;
 }

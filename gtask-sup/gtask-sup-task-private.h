@@ -11,6 +11,13 @@
 
 G_BEGIN_DECLS
 
+/* The value a task returned, allocated with it. */
+typedef struct
+{
+  GValue              value;
+  GDestroyNotify      destroy;
+} GtaskSupTaskResult;
+
 /* Fields that few tasks need (join_async() waiters, a place in the
  * children model, the first run of a restarted task) live outside the
  * struct, in hash tables and qdata: a queued task is what a long queue or
@@ -35,8 +42,7 @@ struct _GtaskSupTask
 
   /* Written under core->mutex until the outcome is decided, read-only after
    * the state is final. */
-  GValue              value;
-  GDestroyNotify      value_destroy;
+  GtaskSupTaskResult *result;      /* the value returned, or NULL */
   GError             *error;       /* for outcomes other than a result, made when
                                     * read (_gtask_sup_task_peek_error()); atomic */
   double              progress;

@@ -240,10 +240,13 @@ gtask_sup_task_finalize (GObject *object)
   if (self->kind != NULL)
     self->kind->clear (self);
 
-  if (self->value_destroy != NULL && !self->value_propagated)
-    self->value_destroy (g_value_get_pointer (&self->value));
-  if (G_IS_VALUE (&self->value))
-    g_value_unset (&self->value);
+  if (self->result != NULL)
+    {
+      if (self->result->destroy != NULL && !self->value_propagated)
+        self->result->destroy (g_value_get_pointer (&self->result->value));
+      g_value_unset (&self->result->value);
+      g_free (self->result);
+    }
   g_clear_error (&self->error);
 
   _gtask_sup_core_release_cancellable (g_steal_pointer (&self->cancellable));
@@ -786,10 +789,12 @@ gtask_sup_task_return (GtaskSupTask   *self,
 
   if (!twice && self->outcome == GTASK_SUP_OUTCOME_NONE)
     {
+      /* Allocated only now: a queued task carries no room for a value. */
       if (value != NULL)
         {
-          self->value = *value;
-          self->value_destroy = value_destroy;
+          self->result = g_new (GtaskSupTaskResult, 1);
+          self->result->value = *value;
+          self->result->destroy = value_destroy;
         }
       _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_RESULT, error);
       taken = TRUE;
@@ -965,10 +970,10 @@ gtask_sup_task_get_value (GtaskSupTask *self)
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
 
   if (g_atomic_int_get (&self->state) != GTASK_SUP_TASK_STATE_SUCCEEDED ||
-      !G_IS_VALUE (&self->value))
+      self->result == NULL)
     return NULL;
 
-  return &self->value;
+  return &self->result->value;
 }
 
 /**
@@ -1036,10 +1041,10 @@ gtask_sup_task_propagate_value (GtaskSupTask  *self,
   if (gtask_sup_task_propagate_error (self, error))
     return FALSE;
 
-  if (G_IS_VALUE (&self->value))
+  if (self->result != NULL)
     {
-      g_value_init (value, G_VALUE_TYPE (&self->value));
-      g_value_copy (&self->value, value);
+      g_value_init (value, G_VALUE_TYPE (&self->result->value));
+      g_value_copy (&self->result->value, value);
     }
 
   return TRUE;
@@ -1069,7 +1074,7 @@ gtask_sup_task_propagate_pointer (GtaskSupTask  *self,
   if (gtask_sup_task_propagate_error (self, error))
     return NULL;
 
-  g_return_val_if_fail (G_VALUE_HOLDS_POINTER (&self->value), NULL);
+  g_return_val_if_fail (self->result != NULL && G_VALUE_HOLDS_POINTER (&self->result->value), NULL);
   g_return_val_if_fail (!self->value_propagated, NULL);
 
   /* Under the mutex: the bit shares its word with others written there. */
@@ -1077,7 +1082,7 @@ gtask_sup_task_propagate_pointer (GtaskSupTask  *self,
   self->value_propagated = TRUE;
   g_mutex_unlock (&self->core->mutex);
 
-  return g_value_get_pointer (&self->value);
+  return g_value_get_pointer (&self->result->value);
 }
 
 /**
@@ -1101,9 +1106,9 @@ gtask_sup_task_propagate_boolean (GtaskSupTask  *self,
   if (gtask_sup_task_propagate_error (self, error))
     return FALSE;
 
-  g_return_val_if_fail (G_VALUE_HOLDS_BOOLEAN (&self->value), FALSE);
+  g_return_val_if_fail (self->result != NULL && G_VALUE_HOLDS_BOOLEAN (&self->result->value), FALSE);
 
-  return g_value_get_boolean (&self->value);
+  return g_value_get_boolean (&self->result->value);
 }
 
 /**
@@ -1127,9 +1132,9 @@ gtask_sup_task_propagate_int (GtaskSupTask  *self,
   if (gtask_sup_task_propagate_error (self, error))
     return -1;
 
-  g_return_val_if_fail (G_VALUE_HOLDS_INT64 (&self->value), -1);
+  g_return_val_if_fail (self->result != NULL && G_VALUE_HOLDS_INT64 (&self->result->value), -1);
 
-  return g_value_get_int64 (&self->value);
+  return g_value_get_int64 (&self->result->value);
 }
 
 /**

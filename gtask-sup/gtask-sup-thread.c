@@ -15,7 +15,6 @@
 
 typedef struct
 {
-  GtaskSupPoolJob     job;      /* first: the pool hands it back */
   GtaskSupThreadFunc  func;
   gpointer            data;
   GDestroyNotify      destroy;  /* NULL in a restarted run: the first run owns data */
@@ -23,17 +22,11 @@ typedef struct
 
 #define THREAD_WORK(task) GTASK_SUP_KIND_DATA (task, ThreadWork)
 
-static GtaskSupTask *
-task_from_job (GtaskSupPoolJob *job)
-{
-  return (GtaskSupTask *)(gpointer)((guint8 *)job - G_STRUCT_OFFSET (GtaskSupTask, work));
-}
-
 /* On a worker. The kind's share of the task keeps it alive. */
 static void
-thread_run (GtaskSupPoolJob *job)
+thread_run (gpointer data)
 {
-  GtaskSupTask *task = task_from_job (job);
+  GtaskSupTask *task = data;
   GtaskSupCore *core = task->core;
   ThreadWork *work = THREAD_WORK (task);
 
@@ -62,8 +55,7 @@ thread_run (GtaskSupPoolJob *job)
 static void
 thread_start (GtaskSupTask *task)
 {
-  THREAD_WORK (task)->job.func = thread_run;
-  _gtask_sup_pool_push (&THREAD_WORK (task)->job);
+  _gtask_sup_pool_push (thread_run, task);
 }
 
 static void
