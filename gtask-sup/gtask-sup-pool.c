@@ -155,7 +155,10 @@ pool_set_max_threads_locked (guint max_threads)
 
   g_debug ("Worker pool limit: %u threads", max_threads);
   pool.max_threads = max_threads;
-  /* The GThreadPool itself is unbounded: the drainers are counted here. */
+  /* As many threads as drainers: a drainer that leaves keeps its thread
+   * waiting a while for the next one, rather than a new thread being made
+   * for it. */
+  g_thread_pool_set_max_threads (pool.threads, max_threads, NULL);
 }
 
 static gpointer
@@ -220,9 +223,8 @@ pool_init (void)
       g_cond_init (&pool.cond);
       pool.base_threads = MAX (2, g_get_num_processors ());
       pool.max_threads = pool.base_threads;
-      /* Unbounded and not exclusive: idle threads are shared with GLib's
-       * other pools, and the drainers are counted by us. */
-      pool.threads = g_thread_pool_new (pool_drain, NULL, -1, FALSE, NULL);
+      /* Not exclusive: idle threads are shared with GLib's other pools. */
+      pool.threads = g_thread_pool_new (pool_drain, NULL, pool.base_threads, FALSE, NULL);
       g_thread_unref (g_thread_new ("gtask-sup-pool", pool_monitor_thread, NULL));
       g_once_init_leave (&initialized, 1);
     }
