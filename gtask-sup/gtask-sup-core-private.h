@@ -93,7 +93,7 @@ typedef struct _GtaskSupCore
 
   const GtaskSupCoreHooks *hooks;
   gpointer                 owner;          /* for the hooks; NULL once dead */
-  GSource                 *source;         /* the owner dispatch source, not a reference; NULL once dead */
+  GSource                 *source;         /* the owner dispatch source (a reference); NULL once dead */
   GSource                 *timer;          /* the deadline source on the service thread (a reference) */
   GMainContext            *context;        /* the owner context (a reference) */
   GQueue                   queue;          /* tasks waiting for a slot, FIFO, no reference */
@@ -102,6 +102,9 @@ typedef struct _GtaskSupCore
   GPtrArray               *dirty;          /* tasks with notifies pending, references */
   GPtrArray               *release;        /* tasks to unref on the owner context */
   GPtrArray               *to_start;       /* tasks with a slot whose kind runs on the owner */
+  GPtrArray               *deferred;       /* tasks given a slot by a decision, started by
+                                            * _gtask_sup_core_unlock(); NULL when none */
+  GHashTable              *lingering;      /* tasks reported whose work still runs */
   GtaskSupHeap             heap;           /* armed deadlines */
   GHashTable              *joiners;        /* task → GtaskSupWaiters of its join_async() */
   guint                    n_slots;        /* slots of max_concurrency taken */
@@ -110,7 +113,10 @@ typedef struct _GtaskSupCore
   guint                    max_concurrency;
   guint                    woken : 1;      /* ready time is 0: a dispatch is coming */
   guint                    closed : 1;     /* shutting down: no queued task starts */
-  guint                    dead : 1;       /* owner or supervisor gone: report nothing */
+  /* Owner or supervisor gone: report nothing. Written under the mutex on
+   * the owner thread, which also reads it without the mutex: a word of its
+   * own. */
+  gboolean                 dead;
 } GtaskSupCore;
 
 G_GNUC_INTERNAL
@@ -156,6 +162,8 @@ gboolean _gtask_sup_core_decide_locked  (GtaskSupCore *core,
                                          guint         outcome,
                                          GError       *error);
 G_GNUC_INTERNAL
+void     _gtask_sup_core_unlock         (GtaskSupCore *core);
+G_GNUC_INTERNAL
 gboolean _gtask_sup_core_decide         (GtaskSupCore *core,
                                          GtaskSupTask *task,
                                          guint         outcome,
@@ -172,6 +180,8 @@ GtaskSupWaiters *_gtask_sup_core_finish (GtaskSupCore *core,
 G_GNUC_INTERNAL
 GtaskSupWaiters *_gtask_sup_core_get_joiners_locked (GtaskSupCore *core,
                                                      GtaskSupTask *task);
+G_GNUC_INTERNAL
+void             _gtask_sup_core_release_joiners    (GtaskSupWaiters *joiners);
 
 /* Deadlines */
 G_GNUC_INTERNAL
@@ -193,7 +203,8 @@ G_GNUC_INTERNAL
 gboolean _gtask_sup_core_silence_locked (GtaskSupCore *core,
                                          GtaskSupTask *task);
 G_GNUC_INTERNAL
-GPtrArray *_gtask_sup_core_kill         (GtaskSupCore *core);
+GPtrArray *_gtask_sup_core_kill         (GtaskSupCore  *core,
+                                         GPtrArray    **lingering);
 G_GNUC_INTERNAL
 GCancellable *_gtask_sup_core_ensure_cancellable (GtaskSupTask *task);
 G_GNUC_INTERNAL

@@ -121,7 +121,9 @@ timer_dispatch (GSource     *source,
 
   while ((task = _gtask_sup_heap_pop_expired (&core->heap, now)) != NULL)
     {
-      guint outcome = task->shutting_down ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
+      /* The end of a shutdown's grace period, or the task's own timeout
+       * (which may come first, during the grace period). */
+      guint outcome = task->kill_armed ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
 
       /* The error is made when someone reads it, on the owner context. */
       if (_gtask_sup_core_decide_locked (core, task, outcome, NULL))
@@ -135,7 +137,7 @@ timer_dispatch (GSource     *source,
   next = _gtask_sup_heap_peek_deadline (&core->heap);
   g_source_set_ready_time (source, next == G_MAXINT64 ? -1 : next);
 
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   for (guint i = 0; expired != NULL && i < expired->len; i++)
     {
@@ -471,11 +473,16 @@ _gtask_sup_core_work_begin (GtaskSupCore *core,
 
   g_mutex_lock (&core->mutex);
 
+  /* Shut down before its work began (an async task between its slot and
+   * its dispatch): it never runs. */
+  if (task->outcome == GTASK_SUP_OUTCOME_NONE && task->shutting_down)
+    _gtask_sup_core_decide_locked (core, task, GTASK_SUP_OUTCOME_CANCELLED, NULL);
+
   run = task->outcome == GTASK_SUP_OUTCOME_NONE;
   if (run && !task->running)
     core_begin_locked (core, task);
 
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   return run;
 }
@@ -497,6 +504,8 @@ _gtask_sup_core_work_done (GtaskSupCore *core,
 
   if (g_atomic_int_dec_and_test (&task->holders))
     {
+      g_hash_table_remove (core->lingering, task);
+
       /* The supervisor emitted the outcome while the work still ran, and
        * left its reference to us. It goes on the owner context, so that
        * the task's destroy notifies run there, unless that is gone. */
@@ -550,6 +559,11 @@ _gtask_sup_core_decide_locked (GtaskSupCore *core,
   /* Still waiting for a slot: it never runs. */
   core_unqueue_locked (core, task);
 
+  /* Work that ends with its outcome frees its slot now; the tasks that get
+   * it start when the caller releases the mutex (_gtask_sup_core_unlock()). */
+  if ((task->kind->flags & GTASK_SUP_KIND_ENDS_AT_OUTCOME) != 0)
+    core_release_slot_locked (core, task, &core->deferred);
+
   g_queue_push_tail_link (&core->done, &task->link);
   g_object_ref (task);
   core_wake_locked (core);
@@ -567,9 +581,22 @@ _gtask_sup_core_decide (GtaskSupCore *core,
 
   g_mutex_lock (&core->mutex);
   ret = _gtask_sup_core_decide_locked (core, task, outcome, error);
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   return ret;
+}
+
+/* Releases the mutex, then starts the tasks that got a slot under it (by a
+ * decision in _gtask_sup_core_decide_locked()). Use it instead of
+ * g_mutex_unlock() after deciding. */
+void
+_gtask_sup_core_unlock (GtaskSupCore *core)
+{
+  GPtrArray *next = g_steal_pointer (&core->deferred);
+
+  g_mutex_unlock (&core->mutex);
+
+  core_start_works (core, next, FALSE);
 }
 
 /* Stops the work of @task after @outcome was decided for it (or, with
@@ -696,15 +723,12 @@ _gtask_sup_core_finish (GtaskSupCore *core,
                         gboolean     *last)
 {
   GtaskSupWaiters *joiners = NULL;
-  GPtrArray *next = NULL;
 
   g_mutex_lock (&core->mutex);
 
   _gtask_sup_heap_remove (&core->heap, task);
   if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
     core->n_queued--;
-  if ((task->kind->flags & GTASK_SUP_KIND_ENDS_AT_OUTCOME) != 0)
-    core_release_slot_locked (core, task, &next);
   g_atomic_int_set (&task->state, state);
   if (task->has_joiners)
     {
@@ -716,15 +740,24 @@ _gtask_sup_core_finish (GtaskSupCore *core,
 
   g_mutex_unlock (&core->mutex);
 
+  /* The work goes on without its outcome (an abandoned thread, a process
+   * not reaped yet): if the owner goes, it must still be stopped. */
   *last = g_atomic_int_dec_and_test (&task->holders);
-
-  core_start_works (core, next, TRUE);
+  if (!*last)
+    {
+      g_mutex_lock (&core->mutex);
+      if (g_atomic_int_get (&task->holders) > 0 && !core->dead)
+        g_hash_table_add (core->lingering, task);
+      g_mutex_unlock (&core->mutex);
+    }
 
   return joiners;
 }
 
-/* The join_async() waiters of @task, created on demand. With the mutex
- * held, until the task is final. */
+/* The join_async() waiters of @task, created on demand, with a reference
+ * for the caller (_gtask_sup_core_release_joiners()). With the mutex held,
+ * until the task is final. The core's own reference goes to whoever
+ * _gtask_sup_core_finish() returns them to. */
 GtaskSupWaiters *
 _gtask_sup_core_get_joiners_locked (GtaskSupCore *core,
                                     GtaskSupTask *task)
@@ -733,12 +766,18 @@ _gtask_sup_core_get_joiners_locked (GtaskSupCore *core,
 
   if (joiners == NULL)
     {
-      joiners = g_new0 (GtaskSupWaiters, 1);
+      joiners = g_atomic_rc_box_new0 (GtaskSupWaiters);
       _gtask_sup_waiters_init (joiners);
       g_hash_table_insert (core->joiners, task, joiners);
     }
 
-  return joiners;
+  return g_atomic_rc_box_acquire (joiners);
+}
+
+void
+_gtask_sup_core_release_joiners (GtaskSupWaiters *joiners)
+{
+  g_atomic_rc_box_release (joiners);
 }
 
 /* Dispatch {{{1 */
@@ -856,6 +895,8 @@ core_free (gpointer data)
   g_clear_pointer (&core->to_start, g_ptr_array_unref);
   _gtask_sup_heap_clear (&core->heap);
   g_clear_pointer (&core->joiners, g_hash_table_unref);
+  g_clear_pointer (&core->lingering, g_hash_table_unref);
+  g_assert (core->deferred == NULL);
   g_clear_pointer (&core->context, g_main_context_unref);
   g_cond_clear (&core->cond);
   g_mutex_clear (&core->mutex);
@@ -905,6 +946,7 @@ _gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
   core->to_start = g_ptr_array_new ();
   _gtask_sup_heap_init (&core->heap, G_STRUCT_OFFSET (GtaskSupTask, heap_index));
   core->joiners = g_hash_table_new (NULL, NULL);
+  core->lingering = g_hash_table_new (NULL, NULL);
 
   core_source = (CoreSource *)g_source_new (&core_source_funcs, sizeof (CoreSource));
   core_source->core = core;
@@ -967,15 +1009,21 @@ _gtask_sup_core_silence_locked (GtaskSupCore *core,
 }
 
 /* The owner (or the supervisor) is gone: nothing is reported any more.
- * Marks @core dead with its mutex taken (the caller then silences every
- * task with _gtask_sup_core_silence_locked() and releases the mutex),
- * destroys both sources, and returns the references it held for the owner
- * context, for the caller to drop. On the owner context's thread. */
+ * Marks @core dead and destroys both sources. It returns WITH THE MUTEX
+ * HELD: the caller then silences every task with
+ * _gtask_sup_core_silence_locked() and calls _gtask_sup_core_unlock().
+ * Returns the references it held for the owner context, for the caller to
+ * drop, and in @lingering (references) the tasks whose outcome was
+ * reported but whose work still runs, for the caller to interrupt. On the
+ * owner context's thread. */
 GPtrArray *
-_gtask_sup_core_kill (GtaskSupCore *core)
+_gtask_sup_core_kill (GtaskSupCore  *core,
+                      GPtrArray    **lingering)
 {
   GPtrArray *to_unref = g_ptr_array_new_with_free_func (g_object_unref);
   GList *link;
+
+  *lingering = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_mutex_lock (&core->mutex);
 
@@ -1002,6 +1050,17 @@ _gtask_sup_core_kill (GtaskSupCore *core)
         g_ptr_array_add (to_unref, task);
     }
   g_ptr_array_set_size (core->to_start, 0);
+
+  /* Work whose outcome was reported but which still runs. */
+  {
+    GHashTableIter iter;
+    gpointer task;
+
+    g_hash_table_iter_init (&iter, core->lingering);
+    while (g_hash_table_iter_next (&iter, &task, NULL))
+      g_ptr_array_add (*lingering, g_object_ref (task));
+    g_hash_table_remove_all (core->lingering);
+  }
 
   if (core->n_waiters > 0)
     g_cond_broadcast (&core->cond);

@@ -28,11 +28,10 @@ typedef struct _GtaskSupTask GtaskSupTask;
  * The contract, in the order things happen to a task:
  *
  * - start (required): the task has a slot; start its work, now and without
- *   blocking. Called once per run, without the engine's mutex, on the
- *   owner context's thread for a kind with GTASK_SUP_KIND_RUNS_ON_OWNER
- *   (from start() itself, or from a dispatch of the owner context), on any
- *   thread otherwise (the one that started the task, or the worker that
- *   freed the slot). The outcome may already be decided (a cancel raced
+ *   blocking. Called once per run, without the engine's mutex: for a kind
+ *   with GTASK_SUP_KIND_RUNS_ON_OWNER, from a dispatch of the owner context
+ *   (never from inside an API call); otherwise on any thread (the one that
+ *   started the task, or the one that freed the slot). The outcome may already be decided (a cancel raced
  *   with it): the kind then runs nothing, but still ends as below.
  *
  *   Every started run ends in exactly one call of

@@ -36,8 +36,8 @@
  * from its spawn, and keeps its slot until it is reaped. */
 
 /* A spawned child and its process group, shared by the task and the kill
- * timers of the service thread (g_atomic_rc_box). The group id is 0 once no
- * process is left in it: it may then be given out again. */
+ * timers of the service thread (g_atomic_rc_box). The group id is 0 once the
+ * child was reaped (forget_group()): it may then be given out again. */
 typedef struct
 {
   GSubprocess *process;
@@ -108,8 +108,8 @@ task_dup_group (GtaskSupTask *task)
   return group;
 }
 
-/* Holds the group, not the task: its id is cleared once no process is left
- * in it, so a late timer never signals a group id given out again. */
+/* Holds the group, not the task: its id is cleared once the child was
+ * reaped, so a late timer never signals a group id given out again. */
 static gboolean
 kill_group_cb (gpointer data)
 {
@@ -247,6 +247,30 @@ exit_error (GtaskSupTask *task,
   return g_error_new_literal (spawn_error->domain, spawn_error->code, what);
 }
 
+/* On the service thread, once the child was reaped (or its pipes failed):
+ * the group is never signalled again, since its id may be given out anew
+ * once no member is left. What the child started and left behind dies
+ * first if the task was stopped (or @kill). */
+static void
+forget_group (GtaskSupTask *task,
+              gboolean      kill)
+{
+  ProcessGroup *group = PROC_WORK (task)->group;
+  int pgid = g_atomic_int_get (&group->pgid);
+  guint outcome;
+
+  g_mutex_lock (&task->core->mutex);
+  outcome = task->outcome;
+  if (task->shutting_down ||
+      (outcome != GTASK_SUP_OUTCOME_NONE && outcome != GTASK_SUP_OUTCOME_RESULT))
+    kill = TRUE;
+  g_mutex_unlock (&task->core->mutex);
+
+  if (kill)
+    signal_group (pgid, SIGKILL);
+  g_atomic_int_set (&group->pgid, 0);
+}
+
 static void
 communicate_cb (GObject      *object,
                 GAsyncResult *result,
@@ -259,7 +283,11 @@ communicate_cb (GObject      *object,
   g_autoptr(GBytes) err = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_subprocess_communicate_finish (process, result, &out, &err, &error))
+  gboolean read = g_subprocess_communicate_finish (process, result, &out, &err, &error);
+
+  forget_group (task, !read);
+
+  if (!read)
     {
       /* Reading its pipes failed: it is killed so as not to outlive us. */
       subprocess_kill (task);
@@ -366,8 +394,16 @@ spawn_cb (gpointer data)
 static void
 subprocess_start (GtaskSupTask *task)
 {
-  g_main_context_invoke_full (_gtask_sup_service_get_context (), G_PRIORITY_DEFAULT,
-                              spawn_cb, task, NULL);
+  /* Always from an idle, even on the service thread itself: a spawn that
+   * fails frees a slot, which starts the next task here again, and would
+   * recurse once per queued task. */
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (idle, "[gtask-sup] spawn");
+  g_source_set_callback (idle, spawn_cb, task, NULL);
+  g_source_attach (idle, _gtask_sup_service_get_context ());
+  g_source_unref (idle);
 }
 
 static void

@@ -173,7 +173,7 @@ complete_joiners (GtaskSupTask    *task,
                                gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_SUCCEEDED
                                ? NULL : _gtask_sup_task_peek_error (task),
                                later);
-  g_free (joiners);
+  _gtask_sup_core_release_joiners (joiners);
 }
 
 /* DESIGN §4 rule 8: a new run of @task, unless more than max-restarts
@@ -512,6 +512,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
   GtaskSupCore *core = self->core;
   g_autoptr(GPtrArray) to_interrupt = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) to_unref = NULL;
+  g_autoptr(GPtrArray) lingering = NULL;
   g_autoptr(GPtrArray) joined = g_ptr_array_new ();
   g_autoptr(GArray) hooks = NULL;
   GList *link;
@@ -521,7 +522,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
   if (core == NULL || core->dead)
     return;
 
-  to_unref = _gtask_sup_core_kill (core);
+  to_unref = _gtask_sup_core_kill (core, &lingering);
 
   /* The engine's mutex is held until every child is silenced. */
   while ((link = g_queue_pop_head_link (&self->children)) != NULL)
@@ -533,8 +534,9 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
       if (_gtask_sup_core_silence_locked (core, task))
         g_ptr_array_add (to_unref, task);
 
-      /* A waiter must see the task end: it failed, as cancelled. */
-      _gtask_sup_task_peek_error (task);
+      /* A waiter must see the task end: it failed, as cancelled, even
+       * with a result that was not reported yet. */
+      _gtask_sup_task_silence_error (task);
       g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_FAILED);
 
       if (g_hash_table_steal_extended (core->joiners, task, NULL, (gpointer *)&joiners))
@@ -547,7 +549,7 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
   g_assert (_gtask_sup_heap_get_length (&core->heap) == 0);
   g_assert (core->queue.length == 0);
 
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   /* Streams and child scopes stop too, silently. */
   hooks = g_steal_pointer (&self->silence_hooks);
@@ -562,9 +564,14 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, TRUE);
 
   /* A finished subprocess has no group left to signal; a running one gets
-   * SIGTERM and, from the service thread, SIGKILL after its grace. */
+   * SIGTERM and, from the service thread, SIGKILL after its grace: also one
+   * whose outcome was reported long ago (lingering), whatever its own
+   * shutdown-timeout. */
   for (guint i = 0; i < to_interrupt->len; i++)
     _gtask_sup_core_interrupt (g_ptr_array_index (to_interrupt, i),
+                               GTASK_SUP_OUTCOME_SILENCED, 0);
+  for (guint i = 0; i < lingering->len; i++)
+    _gtask_sup_core_interrupt (g_ptr_array_index (lingering, i),
                                GTASK_SUP_OUTCOME_SILENCED, 0);
 
   for (guint i = 0; i < joined->len; i += 2)
@@ -869,7 +876,11 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
   /**
    * GtaskSupSupervisor:n-running:
    *
-   * The number of tasks in state %GTASK_SUP_TASK_STATE_RUNNING.
+   * The number of tasks whose work runs: thread functions running on a
+   * worker, async operations not completed, subprocesses not reaped. A
+   * thread function that goes on after its task was reported (timed out,
+   * cancelled or killed: it cannot be stopped) still counts until it
+   * returns.
    *
    * Its `notify` is emitted on the owner context, at most once per
    * iteration.
@@ -884,8 +895,9 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
   /**
    * GtaskSupSupervisor:n-queued:
    *
-   * The number of tasks waiting for a free slot of
-   * [property@GtaskSup.Supervisor:max-concurrency].
+   * The number of tasks in state %GTASK_SUP_TASK_STATE_QUEUED: waiting for
+   * a free slot of [property@GtaskSup.Supervisor:max-concurrency], or for a
+   * worker thread.
    *
    * Its `notify` is emitted on the owner context, at most once per
    * iteration.

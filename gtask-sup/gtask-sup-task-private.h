@@ -76,6 +76,7 @@ struct _GtaskSupTask
   guint               core_queued : 1;      /* in core->queue */
   guint               group_queued : 1;     /* in group->queue */
   guint               has_group_slot : 1;   /* holds a slot of its group */
+  guint               kill_armed : 1;       /* the deadline is a shutdown's kill */
 };
 
 /* Subprocesses of a task whose owner went away are never waited for
@@ -92,6 +93,8 @@ G_GNUC_INTERNAL
 gboolean _gtask_sup_task_is_final  (GtaskSupTask *self);
 G_GNUC_INTERNAL
 const GError *_gtask_sup_task_peek_error (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_silence_error (GtaskSupTask *self);
 G_GNUC_INTERNAL
 void     _gtask_sup_task_notify_state    (GtaskSupTask *self);
 G_GNUC_INTERNAL

@@ -227,6 +227,15 @@ _gtask_sup_task_peek_error (GtaskSupTask *self)
   return error;
 }
 
+/* The owner is gone before the outcome of @self was reported: it fails,
+ * as cancelled, even if a result was committed. With core->mutex held. */
+void
+_gtask_sup_task_silence_error (GtaskSupTask *self)
+{
+  if (_gtask_sup_task_peek_error (self) == NULL)
+    self->error = task_new_error (self, GTASK_SUP_OUTCOME_SILENCED);
+}
+
 /* GObject {{{1 */
 
 static void
@@ -236,10 +245,7 @@ gtask_sup_task_finalize (GObject *object)
 
   g_assert (self->heap_index == 0);
 
-  /* Made with g_object_new() by a binding, without a kind: nothing to free. */
-  if (self->kind != NULL)
-    self->kind->clear (self);
-
+  /* The result first: its destroy notify may use the work's data. */
   if (self->result != NULL)
     {
       if (self->result->destroy != NULL && !self->value_propagated)
@@ -248,6 +254,10 @@ gtask_sup_task_finalize (GObject *object)
       g_free (self->result);
     }
   g_clear_error (&self->error);
+
+  /* Made with g_object_new() by a binding, without a kind: nothing to free. */
+  if (self->kind != NULL)
+    self->kind->clear (self);
 
   _gtask_sup_core_release_cancellable (g_steal_pointer (&self->cancellable));
   g_clear_pointer (&self->group, _gtask_sup_group_unref);
@@ -800,7 +810,7 @@ gtask_sup_task_return (GtaskSupTask   *self,
       taken = TRUE;
     }
 
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   if (twice)
     g_critical ("%s: task %p (%s) was already completed",
@@ -1162,7 +1172,7 @@ gtask_sup_task_cancel (GtaskSupTask *self)
   g_mutex_lock (&self->core->mutex);
   if (self->outcome == GTASK_SUP_OUTCOME_NONE)
     decided = _gtask_sup_core_decide_locked (self->core, self, GTASK_SUP_OUTCOME_CANCELLED, NULL);
-  g_mutex_unlock (&self->core->mutex);
+  _gtask_sup_core_unlock (self->core);
 
   if (decided)
     _gtask_sup_core_interrupt (self, GTASK_SUP_OUTCOME_CANCELLED, 0);
@@ -1215,7 +1225,8 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
     {
       /* Never ran, nothing to wait for. */
       self->shutting_down = TRUE;
-      _gtask_sup_core_decide_locked (core, self, GTASK_SUP_OUTCOME_CANCELLED, NULL);
+      outcome = GTASK_SUP_OUTCOME_CANCELLED;
+      interrupt = _gtask_sup_core_decide_locked (core, self, outcome, NULL);
     }
   else if (grace_ms == 0)
     {
@@ -1225,23 +1236,26 @@ gtask_sup_task_shutdown (GtaskSupTask *self,
     }
   else
     {
-      /* Killed at the end of the grace period, or at the task's own
-       * deadline if that comes first; a second shutdown can only bring it
-       * closer. */
+      /* Killed at the end of the grace period, unless the task's own
+       * timeout comes first (then it times out); a second shutdown can only
+       * bring the kill closer. */
       if (grace_ms >= 0)
         {
           gint64 kill_at = g_get_monotonic_time () + (gint64)grace_ms * G_TIME_SPAN_MILLISECOND;
           gint64 deadline = _gtask_sup_core_get_deadline_locked (core, self);
 
           if (deadline < 0 || kill_at < deadline)
-            _gtask_sup_core_arm_locked (core, self, kill_at);
+            {
+              self->kill_armed = TRUE;
+              _gtask_sup_core_arm_locked (core, self, kill_at);
+            }
         }
 
       interrupt = !self->shutting_down;
       self->shutting_down = TRUE;
     }
 
-  g_mutex_unlock (&core->mutex);
+  _gtask_sup_core_unlock (core);
 
   if (interrupt)
     _gtask_sup_core_interrupt (self, outcome, grace_ms);
@@ -1433,8 +1447,8 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) gtask = NULL;
+  GtaskSupWaiters *joiners = NULL;
   GtaskSupCore *core;
-  gboolean final;
 
   g_return_if_fail (GTASK_SUP_IS_TASK (self));
   g_return_if_fail (self->core != NULL);
@@ -1447,16 +1461,31 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
   g_task_set_name (gtask, "[gtask-sup] join");
 
   g_mutex_lock (&core->mutex);
-  final = _gtask_sup_task_is_final (self);
-  if (!final)
+  if (!_gtask_sup_task_is_final (self))
     {
-      _gtask_sup_waiters_add (_gtask_sup_core_get_joiners_locked (core, self), gtask);
+      joiners = _gtask_sup_core_get_joiners_locked (core, self);
       self->has_joiners = TRUE;
     }
   g_mutex_unlock (&core->mutex);
 
-  if (!final)
-    return;
+  if (joiners != NULL)
+    {
+      /* Added without the mutex: it connects to @cancellable, whose
+       * handlers may be running on another thread. */
+      _gtask_sup_waiters_add (joiners, gtask);
+
+      /* It became final meanwhile: its joiners may have been completed
+       * before this one was in. What is left is completed here (each
+       * waiter only once). */
+      if (_gtask_sup_task_is_final (self))
+        _gtask_sup_waiters_complete (joiners,
+                                     gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED
+                                     ? NULL : _gtask_sup_task_peek_error (self),
+                                     FALSE);
+
+      _gtask_sup_core_release_joiners (joiners);
+      return;
+    }
 
   /* GTask defers a return made in the iteration that created it. */
   if (gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED)

@@ -68,8 +68,9 @@ typedef enum
  * GtaskSupTaskState:
  * @GTASK_SUP_TASK_STATE_NEW: created, not started yet
  * @GTASK_SUP_TASK_STATE_QUEUED: started, waiting for a free slot of the
- *   supervisor's [property@GtaskSup.Supervisor:max-concurrency]
- * @GTASK_SUP_TASK_STATE_RUNNING: running
+ *   supervisor's [property@GtaskSup.Supervisor:max-concurrency] (or of its
+ *   stream's), or for a worker thread
+ * @GTASK_SUP_TASK_STATE_RUNNING: its work runs
  * @GTASK_SUP_TASK_STATE_SUCCEEDED: completed with a value; the
  *   [signal@GtaskSup.Supervisor::succeeded] signal was emitted
  * @GTASK_SUP_TASK_STATE_FAILED: completed with an error, was cancelled,
