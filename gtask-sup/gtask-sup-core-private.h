@@ -9,6 +9,7 @@
 
 #include "gtask-sup-heap-private.h"
 #include "gtask-sup-kind-private.h"
+#include "gtask-sup-service-private.h"
 #include "gtask-sup-waiters-private.h"
 
 G_BEGIN_DECLS
@@ -18,8 +19,9 @@ G_BEGIN_DECLS
  * It decides each run's outcome once (DESIGN §4 rule 5), holds the slots of
  * max-concurrency and the queue of tasks waiting for one, hands work to its
  * kind at once (never waiting for the owner context), keeps every deadline
- * of the supervisor in one heap served by the service thread's timer (so
- * timeouts and kills act on time while the owner thread is busy), and
+ * of the supervisor in one heap whose earliest deadline is registered with
+ * the service thread's timer, one for the process (so timeouts and kills
+ * act on time while the owner thread is busy), and
  * carries outcomes and notifies to the owner context in batches, through
  * one dispatch source: one wakeup for everything that happened since the
  * last dispatch.
@@ -51,9 +53,10 @@ typedef enum
 typedef struct
 {
   /* @task's outcome was decided: make it final and report it. The hook
-   * calls _gtask_sup_core_finish(). */
-  void (*complete) (gpointer      owner,
-                    GtaskSupTask *task);
+   * calls _gtask_sup_core_finish(). Returns TRUE to hand the engine a
+   * reference to @task that it drops at the end of the dispatch. */
+  gboolean (*complete) (gpointer      owner,
+                        GtaskSupTask *task);
   /* Notifies asked for from any thread: @task changed state (STATE) or
    * progress (PROGRESS). */
   void (*notify)   (gpointer      owner,
@@ -94,7 +97,7 @@ typedef struct _GtaskSupCore
   const GtaskSupCoreHooks *hooks;
   gpointer                 owner;          /* for the hooks; NULL once dead */
   GSource                 *source;         /* the owner dispatch source (a reference); NULL once dead */
-  GSource                 *timer;          /* the deadline source on the service thread (a reference) */
+  GtaskSupTimer            timer;          /* the earliest deadline, on the service thread */
   GMainContext            *context;        /* the owner context (a reference) */
   GQueue                   queue;          /* tasks waiting for a slot, FIFO, no reference */
   GQueue                   done;           /* decided tasks, each holds a reference */

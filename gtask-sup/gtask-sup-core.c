@@ -11,9 +11,9 @@
 #include "gtask-sup-waiters-private.h"
 
 /* The engine; see gtask-sup-core-private.h for what it does and its
- * locking. Two sources serve a core: the dispatch source on the owner
- * context, which reports (outcomes, notifies) and frees, and the timer
- * source on the service thread, which acts on deadlines. Neither is ever
+ * locking. Two things serve a core: the dispatch source on the owner
+ * context, which reports (outcomes, notifies) and frees, and its timer on
+ * the service thread, which acts on deadlines. Neither is ever
  * needed for work to start or stop. */
 
 /* Dispatch source {{{1 */
@@ -74,11 +74,13 @@ _gtask_sup_core_arm_locked (GtaskSupCore *core,
                             GtaskSupTask *task,
                             gint64        deadline)
 {
+  gint64 earliest = _gtask_sup_heap_peek_deadline (&core->heap);
+
   _gtask_sup_heap_set (&core->heap, task, deadline);
 
-  /* Only a new earliest deadline wakes the service thread. */
-  if (!core->dead && _gtask_sup_heap_peek_deadline (&core->heap) == deadline)
-    g_source_set_ready_time (core->timer, deadline);
+  /* Only a new earliest deadline of this core moves its timer. */
+  if (!core->dead && deadline < earliest)
+    _gtask_sup_service_timer_set (&core->timer, deadline);
 }
 
 gint64
@@ -91,21 +93,14 @@ _gtask_sup_core_get_deadline_locked (GtaskSupCore *core,
   return _gtask_sup_heap_get_deadline (&core->heap, task);
 }
 
-typedef struct
+/* On the service thread, when the core's earliest deadline passed:
+ * decides every expired deadline (a timeout, or the kill at the end of a
+ * shutdown's grace period) and stops its work at once; the owner hears of
+ * it from its own dispatch. */
+static void
+core_expire (gpointer data)
 {
-  GSource       source;
-  GtaskSupCore *core;   /* a reference */
-} TimerSource;
-
-/* On the service thread: decides every expired deadline (a timeout, or the
- * kill at the end of a shutdown's grace period) and stops its work at
- * once; the owner hears of it from its own dispatch. */
-static gboolean
-timer_dispatch (GSource     *source,
-                GSourceFunc  callback,
-                gpointer     user_data)
-{
-  GtaskSupCore *core = ((TimerSource *)source)->core;
+  GtaskSupCore *core = data;
   g_autoptr(GPtrArray) expired = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 next;
@@ -116,7 +111,7 @@ timer_dispatch (GSource     *source,
   if (core->dead)
     {
       g_mutex_unlock (&core->mutex);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   while ((task = _gtask_sup_heap_pop_expired (&core->heap, now)) != NULL)
@@ -125,7 +120,7 @@ timer_dispatch (GSource     *source,
        * (which may come first, during the grace period). */
       guint outcome = task->kill_armed ? GTASK_SUP_OUTCOME_KILLED : GTASK_SUP_OUTCOME_TIMED_OUT;
 
-      /* The error is made when someone reads it, on the owner context. */
+      /* The error is made when someone reads it. */
       if (_gtask_sup_core_decide_locked (core, task, outcome, NULL))
         {
           if (expired == NULL)
@@ -135,7 +130,7 @@ timer_dispatch (GSource     *source,
     }
 
   next = _gtask_sup_heap_peek_deadline (&core->heap);
-  g_source_set_ready_time (source, next == G_MAXINT64 ? -1 : next);
+  _gtask_sup_service_timer_set (&core->timer, next == G_MAXINT64 ? -1 : next);
 
   _gtask_sup_core_unlock (core);
 
@@ -144,20 +139,19 @@ timer_dispatch (GSource     *source,
       task = g_ptr_array_index (expired, i);
       _gtask_sup_core_interrupt (task, task->outcome, 0);
     }
+}
 
-  return G_SOURCE_CONTINUE;
+static gpointer
+core_ref_cb (gpointer data)
+{
+  return _gtask_sup_core_ref (data);
 }
 
 static void
-timer_finalize (GSource *source)
+core_unref_cb (gpointer data)
 {
-  g_clear_pointer (&((TimerSource *)source)->core, _gtask_sup_core_unref);
+  _gtask_sup_core_unref (data);
 }
-
-static GSourceFuncs timer_source_funcs = {
-  .dispatch = timer_dispatch,
-  .finalize = timer_finalize,
-};
 
 /* Slots and starting {{{1 */
 
@@ -724,6 +718,17 @@ _gtask_sup_core_finish (GtaskSupCore *core,
 {
   GtaskSupWaiters *joiners = NULL;
 
+  /* A stop decided on another thread (a timeout on the service thread) is
+   * followed by its interrupt there; the cancellable must be cancelled by
+   * the time the task is seen final, whichever comes first. */
+  if (outcome_stops (task->outcome))
+    {
+      GCancellable *cancellable = g_atomic_pointer_get (&task->cancellable);
+
+      if (cancellable != NULL)
+        g_cancellable_cancel (cancellable);
+    }
+
   g_mutex_lock (&core->mutex);
 
   _gtask_sup_heap_remove (&core->heap, task);
@@ -797,6 +802,7 @@ core_dispatch (GSource     *source,
   g_autoptr(GObject) owner = NULL;
   g_autoptr(GPtrArray) dirty = NULL;
   g_autoptr(GPtrArray) release = NULL;
+  GPtrArray *garbage = NULL;
   GPtrArray *to_start = NULL;
   g_autofree guint8 *what = NULL;
   guint n_done;
@@ -857,8 +863,13 @@ core_dispatch (GSource     *source,
       if (link == NULL)
         break;
 
-      core->hooks->complete (owner, link->data);
-      g_object_unref (link->data);
+      /* The references go at the end, with the finalizations they cause:
+       * every outcome of the batch is reported first. */
+      if (garbage == NULL)
+        garbage = g_ptr_array_new_with_free_func (g_object_unref);
+      if (core->hooks->complete (owner, link->data))
+        g_ptr_array_add (garbage, link->data);  /* the supervisor's */
+      g_ptr_array_add (garbage, link->data);    /* the done queue's */
     }
 
   if (!core->dead)
@@ -869,6 +880,7 @@ core_dispatch (GSource     *source,
   g_mutex_unlock (&core->mutex);
 
   /* Last: finalizing a task runs its destroy notify, which may do anything. */
+  g_clear_pointer (&garbage, g_ptr_array_unref);
   g_clear_pointer (&release, g_ptr_array_unref);
 
   return G_SOURCE_CONTINUE;
@@ -925,7 +937,6 @@ _gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
   static gsize initialized;
   GtaskSupCore *core = g_atomic_rc_box_new0 (GtaskSupCore);
   CoreSource *core_source;
-  TimerSource *timer;
 
   if (g_once_init_enter (&initialized))
     {
@@ -957,12 +968,10 @@ _gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
   g_source_attach (&core_source->source, context);
   core->source = &core_source->source;
 
-  timer = (TimerSource *)g_source_new (&timer_source_funcs, sizeof (TimerSource));
-  timer->core = _gtask_sup_core_ref (core);
-  g_source_set_static_name (&timer->source, "[gtask-sup] deadlines");
-  g_source_set_priority (&timer->source, G_PRIORITY_HIGH);
-  g_source_attach (&timer->source, _gtask_sup_service_get_context ());
-  core->timer = &timer->source;
+  core->timer.expire = core_expire;
+  core->timer.ref = core_ref_cb;
+  core->timer.unref = core_unref_cb;
+  core->timer.data = core;
 
   return core;
 }
@@ -1065,13 +1074,12 @@ _gtask_sup_core_kill (GtaskSupCore  *core,
   if (core->n_waiters > 0)
     g_cond_broadcast (&core->cond);
 
-  /* The sources: destroyed here, on the owner thread for the dispatch
-   * source, which must not outlive its context. The timer's reference to
-   * the core goes when the service thread lets go of it. */
+  /* The dispatch source goes here, on the owner thread: it must not
+   * outlive its context. The timer is removed; an expiry under way holds
+   * its own reference to the core, and finds it dead. */
   g_source_destroy (core->source);
   g_source_unref (g_steal_pointer (&core->source));
-  g_source_destroy (core->timer);
-  g_clear_pointer (&core->timer, g_source_unref);
+  _gtask_sup_service_timer_set (&core->timer, -1);
 
   return to_unref;
 }

@@ -11,12 +11,34 @@ G_BEGIN_DECLS
 
 /* The service thread: one thread of the process, with a main context of its
  * own, that keeps time and processes for the engine whoever else is busy.
- * The engine's deadline timer, the spawning and reaping of subprocesses and
- * their SIGKILL escalation run there, so that a timeout or a kill acts on
- * time while the owner thread is blocked, and even after the owner and its
- * supervisor are gone. Work attached to it must never block. */
+ * The engine's deadlines, the spawning and reaping of subprocesses and their
+ * SIGKILL escalation run there, so that a timeout or a kill acts on time
+ * while the owner thread is blocked, and even after the owner and its
+ * supervisor are gone. Work attached to it must never block.
+ *
+ * Deadlines: one timer for the whole process. Each client (a supervisor's
+ * engine) registers a GtaskSupTimer with its earliest deadline; the service
+ * keeps them in a heap and arms one timerfd (microsecond precision, unlike
+ * a GMainContext's millisecond poll timeout) for the earliest of all. At
+ * expiry, it calls each due timer's function on the service thread, with a
+ * reference taken through ref/unref so that the client outlives the call. */
+
+typedef struct
+{
+  /* Set by the client before use, then constant. */
+  void     (*expire) (gpointer data);  /* on the service thread, without the service's lock */
+  gpointer (*ref)    (gpointer data);
+  void     (*unref)  (gpointer data);
+  gpointer   data;
+
+  /* The service's, under its lock. */
+  guint      heap_index;
+} GtaskSupTimer;
 
 G_GNUC_INTERNAL
 GMainContext *_gtask_sup_service_get_context (void);
+G_GNUC_INTERNAL
+void          _gtask_sup_service_timer_set   (GtaskSupTimer *timer,
+                                              gint64         deadline);
 
 G_END_DECLS

@@ -212,7 +212,7 @@ gtask_sup_supervisor_restart (GtaskSupSupervisor *self,
 
 /* The engine's complete hook: makes a decided task final and emits its
  * outcome, on the owner context. */
-static void
+static gboolean
 gtask_sup_supervisor_complete (gpointer      owner,
                                GtaskSupTask *task)
 {
@@ -226,7 +226,6 @@ gtask_sup_supervisor_complete (gpointer      owner,
   state = outcome_to_state (task);
   joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
-  /* The child reference goes, now or when the work ends. */
   g_queue_unlink (&self->children, &task->child_link);
   if (self->model != NULL)
     {
@@ -271,8 +270,9 @@ gtask_sup_supervisor_complete (gpointer      owner,
   if (restart && !self->stopping && !core->dead)
     gtask_sup_supervisor_restart (self, task);
 
-  if (unref_now)
-    g_object_unref (task);
+  /* The child reference, if the work is over: the engine drops it once
+   * every outcome of the dispatch is reported. */
+  return unref_now;
 }
 
 /* The engine's notify hook: notifies asked for from other threads; a task

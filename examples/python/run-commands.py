@@ -85,14 +85,20 @@ class Runner:
         task.set_shutdown_timeout(self.grace_ms)
         # Raises GLib.Error (CLOSED) once interrupted; never happens here,
         # as every command is started before the loop runs.
+        # The command runs at once, so Ctrl-C must be handled before it is
+        # started: see watch_signals().
         self.sup.start(task)
         self.commands[task] = line
         self.n_started += 1
 
-    def run(self):
+    def watch_signals(self):
+        # Before the first start(): a command may be interrupted as soon as
+        # it runs, before the loop does.
         for signum in (signal.SIGINT, signal.SIGTERM):
             GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum,
                                  self.on_signal, signum)
+
+    def run(self):
         if self.commands:
             self.loop.run()
 
@@ -228,6 +234,7 @@ def main(argv):
     runner = Runner(args.jobs,
                     args.timeout if args.timeout is not None else -1,
                     args.grace)
+    runner.watch_signals()
     for line, words in zip(args.commands, args.argvs):
         runner.start(line, words)
     runner.run()
