@@ -96,7 +96,8 @@ typedef struct _GtaskSupCore
 
   const GtaskSupCoreHooks *hooks;
   gpointer                 owner;          /* for the hooks; NULL once dead */
-  GSource                 *source;         /* the owner dispatch source (a reference); NULL once dead */
+  GSource                 *source;         /* the owner dispatch source (a reference);
+                                            * NULL once dead */
   GtaskSupTimer            timer;          /* the earliest deadline, on the service thread */
   GMainContext            *context;        /* the owner context (a reference) */
   GQueue                   queue;          /* tasks waiting for a slot, FIFO, no reference */

@@ -155,6 +155,17 @@ core_unref_cb (gpointer data)
 
 /* Slots and starting {{{1 */
 
+/* @task's timeout counts from now. */
+static void
+core_arm_timeout_locked (GtaskSupCore *core,
+                         GtaskSupTask *task)
+{
+  if (task->timeout >= 0)
+    _gtask_sup_core_arm_locked (core, task,
+                                g_get_monotonic_time () +
+                                (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
+}
+
 static gboolean
 core_has_free_slot_locked (GtaskSupCore *core)
 {
@@ -241,10 +252,7 @@ core_enter_group_locked (GtaskSupCore  *core,
   task->has_group_slot = TRUE;
   task->group->n_slots++;
 
-  if (task->timeout >= 0)
-    _gtask_sup_core_arm_locked (core, task,
-                                g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
-
+  core_arm_timeout_locked (core, task);
   core_admit_locked (core, task, next);
 }
 
@@ -371,9 +379,7 @@ _gtask_sup_core_start (GtaskSupCore *core,
 
   if (task->group == NULL)
     {
-      if (task->timeout >= 0)
-        _gtask_sup_core_arm_locked (core, task,
-                                    g_get_monotonic_time () + (gint64)task->timeout * G_TIME_SPAN_MILLISECOND);
+      core_arm_timeout_locked (core, task);
       core_admit_locked (core, task, &next);
     }
   else
@@ -388,47 +394,6 @@ _gtask_sup_core_start (GtaskSupCore *core,
   g_mutex_unlock (&core->mutex);
 
   core_start_works (core, next, FALSE);
-}
-
-/* Groups {{{1 */
-
-/* A group of tasks with a concurrency limit of its own, within their
- * supervisor's: a stream's items. Its fields are guarded by the mutex of
- * the core whose tasks use it. */
-GtaskSupGroup *
-_gtask_sup_group_new (guint max)
-{
-  GtaskSupGroup *group = g_atomic_rc_box_new0 (GtaskSupGroup);
-
-  g_queue_init (&group->queue);
-  group->max = max;
-
-  return group;
-}
-
-GtaskSupGroup *
-_gtask_sup_group_ref (GtaskSupGroup *group)
-{
-  return g_atomic_rc_box_acquire (group);
-}
-
-void
-_gtask_sup_group_unref (GtaskSupGroup *group)
-{
-  g_atomic_rc_box_release (group);
-}
-
-/* Puts @task, not started yet, in @group: it runs only when the group
- * has a free slot, and its timeout counts from then. */
-void
-_gtask_sup_core_set_group (GtaskSupTask  *task,
-                           GtaskSupGroup *group)
-{
-  g_assert (task->core == NULL);
-  g_assert (task->group == NULL || task->group == group);
-
-  if (task->group == NULL)
-    task->group = _gtask_sup_group_ref (group);
 }
 
 /* The supervisor is shutting down: queued tasks never get a slot any more
@@ -520,6 +485,47 @@ _gtask_sup_core_work_done (GtaskSupCore *core,
 
   if (unref_now)
     g_object_unref (task);
+}
+
+/* Groups {{{1 */
+
+/* A group of tasks with a concurrency limit of its own, within their
+ * supervisor's: a stream's items. Its fields are guarded by the mutex of
+ * the core whose tasks use it. */
+GtaskSupGroup *
+_gtask_sup_group_new (guint max)
+{
+  GtaskSupGroup *group = g_atomic_rc_box_new0 (GtaskSupGroup);
+
+  g_queue_init (&group->queue);
+  group->max = max;
+
+  return group;
+}
+
+GtaskSupGroup *
+_gtask_sup_group_ref (GtaskSupGroup *group)
+{
+  return g_atomic_rc_box_acquire (group);
+}
+
+void
+_gtask_sup_group_unref (GtaskSupGroup *group)
+{
+  g_atomic_rc_box_release (group);
+}
+
+/* Puts @task, not started yet, in @group: it runs only when the group
+ * has a free slot, and its timeout counts from then. */
+void
+_gtask_sup_core_set_group (GtaskSupTask  *task,
+                           GtaskSupGroup *group)
+{
+  g_assert (task->core == NULL);
+  g_assert (task->group == NULL || task->group == group);
+
+  if (task->group == NULL)
+    task->group = _gtask_sup_group_ref (group);
 }
 
 /* Deciding {{{1 */
@@ -704,6 +710,8 @@ _gtask_sup_core_ensure_cancellable (GtaskSupTask *task)
 
   return created;
 }
+
+/* Finishing {{{1 */
 
 /* On the owner context, for the supervisor's complete hook: @task, decided,
  * becomes final in @state. Its deadline is disarmed, a slot held until the

@@ -31,8 +31,9 @@ typedef struct _GtaskSupTask GtaskSupTask;
  *   blocking. Called once per run, without the engine's mutex: for a kind
  *   with GTASK_SUP_KIND_RUNS_ON_OWNER, from a dispatch of the owner context
  *   (never from inside an API call); otherwise on any thread (the one that
- *   started the task, or the one that freed the slot). The outcome may already be decided (a cancel raced
- *   with it): the kind then runs nothing, but still ends as below.
+ *   started the task, or the one that freed the slot). The outcome may
+ *   already be decided (a cancel raced with it): the kind then runs
+ *   nothing, but still ends as below.
  *
  *   Every started run ends in exactly one call of
  *   _gtask_sup_core_work_done(), from any thread, once the work no longer
@@ -92,6 +93,7 @@ typedef struct
 
 /* The kind's own data in @task, as a pointer to @Type. */
 #define GTASK_SUP_KIND_DATA(task, Type) \
-  (G_STATIC_ASSERT_EXPR (sizeof (Type) <= GTASK_SUP_KIND_DATA_SIZE), (Type *)(gpointer)&(task)->work)
+  (G_STATIC_ASSERT_EXPR (sizeof (Type) <= GTASK_SUP_KIND_DATA_SIZE), \
+   (Type *)(gpointer)&(task)->work)
 
 G_END_DECLS

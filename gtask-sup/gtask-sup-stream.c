@@ -375,9 +375,10 @@ item_done_cb (gpointer      data,
   if (gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_TIMED_OUT &&
       self->on_timeout == GTASK_SUP_ON_TIMEOUT_EXIT)
     {
-      GError *error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                   _("Item %" G_GUINT64_FORMAT " of the stream timed out after %d ms"),
-                                   output->index, gtask_sup_task_get_timeout (task));
+      GError *error =
+        g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                     _("Item %" G_GUINT64_FORMAT " of the stream timed out after %d ms"),
+                     output->index, gtask_sup_task_get_timeout (task));
 
       output_free (output);
       gtask_sup_stream_finish (self, error);
@@ -461,7 +462,8 @@ gtask_sup_stream_fill (GtaskSupStream *self)
               break;
             }
 
-          if (!GTASK_SUP_IS_TASK (task) || gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_NEW)
+          if (!GTASK_SUP_IS_TASK (task) ||
+              gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_NEW)
             {
               g_critical ("The next function of stream %p returned %p, not a new GtaskSupTask",
                           self, task);
@@ -535,8 +537,9 @@ gtask_sup_stream_silence (GtaskSupSupervisor *supervisor,
   if (!self->finished)
     {
       self->finished = TRUE;
-      self->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                         _("The stream was stopped: its owner or supervisor is gone"));
+      self->error =
+        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             _("The stream was stopped: its owner or supervisor is gone"));
       gtask_sup_stream_drop_input (self);
       g_clear_pointer (&self->refused, output_free);
       g_hash_table_remove_all (self->waiting);
@@ -1341,7 +1344,8 @@ gtask_sup_stream_join_finish (GtaskSupStream  *self,
 {
   g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gtask_sup_stream_join_async, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gtask_sup_stream_join_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
