@@ -224,7 +224,8 @@ exit_error (GtaskSupTask *task,
             GError       *spawn_error,
             GBytes       *err)
 {
-  const char *program = PROC_WORK (task)->argv[0];
+  /* argv[0] is in the filename encoding; messages are UTF-8. */
+  g_autofree char *program = g_filename_display_name (PROC_WORK (task)->argv[0]);
   g_autofree char *tail = stderr_tail (err);
   g_autofree char *what = NULL;
 
@@ -245,6 +246,46 @@ exit_error (GtaskSupTask *task,
     return g_error_new (spawn_error->domain, spawn_error->code, "%s: %s", what, tail);
 
   return g_error_new_literal (spawn_error->domain, spawn_error->code, what);
+}
+
+/* The error of a program that could not be started, from GLib's @error
+ * (NULL if it gave none), with a message that names the program in UTF-8:
+ * GLib names it with the bytes of argv[0], which may not be UTF-8. */
+static GError *
+spawn_error (GtaskSupTask *task,
+             const GError *error)
+{
+  const char *program = PROC_WORK (task)->argv[0];
+  g_autofree char *name = NULL;
+  g_autofree char *detail = NULL;
+
+  /* GLib refuses it with a critical and no error; execvp() would say
+   * ENOENT. */
+  if (*program == '\0')
+    return g_error_new_literal (G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                                _("Cannot run “”: the program name is empty"));
+
+  name = g_filename_display_name (program);
+
+  if (error == NULL)
+    return g_error_new (G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, _("Cannot run “%s”"), name);
+
+  if (strcmp (name, program) != 0 && strstr (error->message, program) != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (error->message, program, -1);
+      g_autofree char *named = g_strjoinv (name, parts);
+
+      detail = g_utf8_make_valid (named, -1);
+    }
+  else
+    {
+      detail = g_utf8_make_valid (error->message, -1);
+    }
+
+  if (strstr (detail, name) != NULL)
+    return g_error_new_literal (error->domain, error->code, detail);
+
+  return g_error_new (error->domain, error->code, _("Cannot run “%s”: %s"), name, detail);
 }
 
 /* On the service thread, once the child was reaped (or its pipes failed):
@@ -340,6 +381,7 @@ spawn_cb (gpointer data)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stdin_buf = NULL;
   ProcessGroup *group;
   const char *identifier;
   guint outcome;
@@ -353,14 +395,21 @@ spawn_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  launcher = g_subprocess_launcher_new (PROC_WORK (task)->flags);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  process = g_subprocess_launcher_spawnv (launcher,
-                                          (const char * const *)PROC_WORK (task)->argv,
-                                          &error);
+  /* GLib refuses an empty program name and conflicting flags with a
+   * critical and no error (the constructor refuses such flags, too): each
+   * failure here must still end the run. */
+  if (*PROC_WORK (task)->argv[0] != '\0')
+    launcher = g_subprocess_launcher_new (PROC_WORK (task)->flags);
+  if (launcher != NULL)
+    {
+      g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+      process = g_subprocess_launcher_spawnv (launcher,
+                                              (const char * const *)PROC_WORK (task)->argv,
+                                              &error);
+    }
   if (process == NULL)
     {
-      gtask_sup_task_return_error (task, g_steal_pointer (&error));
+      gtask_sup_task_return_error (task, spawn_error (task, error));
       _gtask_sup_core_work_done (core, task);
       return G_SOURCE_REMOVE;
     }
@@ -384,7 +433,12 @@ spawn_cb (gpointer data)
   if (outcome != GTASK_SUP_OUTCOME_NONE || shutting_down)
     _gtask_sup_core_interrupt (task, outcome, task->shutdown_timeout);
 
-  g_subprocess_communicate_async (process, NULL, NULL, communicate_cb, task);
+  /* GLib asserts that a stdin pipe has something to write: nothing, so
+   * that the program reads the end of its input at once. */
+  if (PROC_WORK (task)->flags & G_SUBPROCESS_FLAGS_STDIN_PIPE)
+    stdin_buf = g_bytes_new_static (NULL, 0);
+
+  g_subprocess_communicate_async (process, stdin_buf, NULL, communicate_cb, task);
 
   return G_SOURCE_REMOVE;
 }
@@ -452,6 +506,39 @@ subprocess_clear (GtaskSupTask *task)
   g_clear_pointer (&PROC_WORK (task)->group, process_group_unref);
 }
 
+/* What g_subprocess_launcher_new() accepts: known flags, and at most one
+ * disposition for each of stdin, stdout and stderr. GLib only checks when
+ * the task starts, on the service thread, where a critical is too late. */
+static gboolean
+subprocess_flags_valid (GSubprocessFlags flags)
+{
+  static const GSubprocessFlags streams[] = {
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+    G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE,
+  };
+  GFlagsClass *klass = g_type_class_ref (G_TYPE_SUBPROCESS_FLAGS);
+  guint known = klass->mask;
+  gsize i;
+
+  g_type_class_unref (klass);
+
+  if ((flags & ~known) != 0)
+    return FALSE;
+
+  for (i = 0; i < G_N_ELEMENTS (streams); i++)
+    {
+      guint disposition = flags & streams[i];
+
+      /* more than one bit */
+      if ((disposition & (disposition - 1)) != 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static const GtaskSupKind subprocess_kind = {
   .kind = GTASK_SUP_TASK_KIND_SUBPROCESS,
   .flags = 0,
@@ -466,7 +553,9 @@ static const GtaskSupKind subprocess_kind = {
  * @argv: (array zero-terminated=1) (element-type filename): the program and
  *   its arguments; the program is looked up in `PATH` if it has no `/`
  * @flags: flags for [class@Gio.Subprocess], such as
- *   %G_SUBPROCESS_FLAGS_STDOUT_PIPE to capture its output
+ *   %G_SUBPROCESS_FLAGS_STDOUT_PIPE to capture its output; at most one for
+ *   each of stdin, stdout and stderr, as for
+ *   [method@Gio.SubprocessLauncher.set_flags]
  *
  * Creates a task that runs a program, with [class@Gio.Subprocess] and no
  * shell, once it has a slot.
@@ -476,9 +565,12 @@ static const GtaskSupKind subprocess_kind = {
  * %G_SUBPROCESS_FLAGS_STDOUT_PIPE (no value otherwise). Any other exit
  * status fails it with %G_SPAWN_EXIT_ERROR and the status as error code; a
  * signal fails it with an error that names the signal; a program that
- * cannot be started fails it with the error of the spawn. The message ends
- * with the last lines of stderr if @flags has
- * %G_SUBPROCESS_FLAGS_STDERR_PIPE.
+ * cannot be started fails it with the error of the spawn
+ * (%G_SPAWN_ERROR_NOENT for a missing program or an empty name). Messages
+ * name the program with g_filename_display_name(). The
+ * message of an exit status or signal ends with the last lines of stderr if
+ * @flags has %G_SUBPROCESS_FLAGS_STDERR_PIPE. With
+ * %G_SUBPROCESS_FLAGS_STDIN_PIPE, the program reads an empty stdin.
  *
  * The program runs in a process group of its own. A task cancelled, timed
  * out, or whose owner or supervisor goes away sends SIGTERM to the group,
@@ -498,6 +590,7 @@ gtask_sup_task_new_subprocess (const char * const *argv,
   GtaskSupTask *self;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+  g_return_val_if_fail (subprocess_flags_valid (flags), NULL);
 
   self = _gtask_sup_task_new_for_kind (&subprocess_kind);
   PROC_WORK (self)->argv = g_strdupv ((char **)argv);

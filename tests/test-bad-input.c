@@ -392,6 +392,44 @@ test_not_started (Fixture       *f,
   g_assert_cmpint (called, ==, 0);
 }
 
+/* GLib refuses these flags with a critical when the task starts, on the
+ * service thread: the constructor must refuse them first. */
+static void
+test_new_subprocess_flags (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *argv[] = { "true", NULL };
+  const GSubprocessFlags bad[] = {
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+    G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+    G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+    G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+    (GSubprocessFlags) (1u << 30),
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | (GSubprocessFlags) (1u << 20),
+  };
+  g_autoptr(GtaskSupTask) task = NULL;
+  gsize i;
+
+  TEST_SUMMARY ();
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    EXPECT_CRITICAL (g_assert_null (gtask_sup_task_new_subprocess (argv, bad[i])));
+
+  /* one disposition per stream is fine, and runs */
+  task = gtask_sup_task_new_subprocess (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                              G_SUBPROCESS_FLAGS_STDERR_MERGE |
+                                              G_SUBPROCESS_FLAGS_INHERIT_FDS);
+  g_assert_nonnull (task);
+  test_track_task (task);
+  fixture_start (f, task);
+  wait_outcome (f->ctx, f->rec, task);
+  assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
+}
+
 static void
 destroy_count (gpointer data)
 {
@@ -517,6 +555,9 @@ main (int   argc,
   TEST_ADD ("/GtaskSup/BadInput/not-started", test_not_started,
             "cancel, shutdown, wait, join and join_async on a task never started give a "
             "critical and leave it startable");
+  TEST_ADD ("/GtaskSup/BadInput/new-subprocess-flags", test_new_subprocess_flags,
+            "new_subprocess() with two dispositions for one stream or unknown flags gives a "
+            "critical and no task");
   TEST_ADD ("/GtaskSup/BadInput/no-crash", test_no_crash,
             "With criticals not fatal, every public function survives NULL and invalid "
             "arguments");

@@ -4,6 +4,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gtask-sup/gtask-sup.h>
 
@@ -193,6 +194,26 @@ test_no_pipe (Fixture       *f,
 }
 
 static void
+test_stdin_pipe (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *argv[] = { "cat", NULL };
+  g_autoptr(GtaskSupTask) task = NULL;
+  const GValue *value;
+
+  TEST_SUMMARY ();
+
+  /* cat ends at the end of its input: it must come */
+  task = proc_task_new (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  start_watched (f, task);
+  wait_outcome (f->ctx, f->rec, task);
+  assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
+  value = gtask_sup_task_get_value (task);
+  g_assert_nonnull (value);
+  g_assert_cmpuint (g_bytes_get_size (g_value_get_boxed (value)), ==, 0);
+}
+
+static void
 test_exit_code (Fixture       *f,
                 gconstpointer  data)
 {
@@ -321,6 +342,90 @@ test_missing_program (Fixture       *f,
   assert_outcome (f->rec, task_abs, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
   g_assert_null (gtask_sup_task_dup_subprocess (task));
   g_assert_null (gtask_sup_task_get_value (task));
+}
+
+static void
+test_spawn_failure_frees_slot (Fixture       *f,
+                               gconstpointer  data)
+{
+  const char *empty_argv[] = { "", NULL };
+  const char *missing_argv[] = { "gtask-sup-test-no-such-program", NULL };
+  const char *true_argv[] = { "true", NULL };
+  g_autoptr(GtaskSupTask) empty = NULL;
+  g_autoptr(GtaskSupTask) missing = NULL;
+  g_autoptr(GtaskSupTask) after = NULL;
+
+  TEST_SUMMARY ();
+
+  /* One slot: each task runs only once the one before it gave it back. */
+  gtask_sup_supervisor_set_max_concurrency (f->sup, 1);
+  empty = proc_task_new (empty_argv, G_SUBPROCESS_FLAGS_NONE);
+  start_watched (f, empty);
+  missing = proc_task_new (missing_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  start_watched (f, missing);
+  after = proc_task_new (true_argv, G_SUBPROCESS_FLAGS_NONE);
+  start_watched (f, after);
+
+  wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
+  assert_outcome (f->rec, empty, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+  g_assert_nonnull (strstr (error_message (empty), "“”"));
+  g_assert_null (gtask_sup_task_dup_subprocess (empty));
+  assert_outcome (f->rec, missing, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+  g_assert_nonnull (strstr (error_message (missing), "“gtask-sup-test-no-such-program”"));
+  assert_outcome (f->rec, after, OUTCOME_SUCCEEDED, 0, 0);
+
+  iterate_for (f->ctx, 100);
+  g_assert_cmpuint (f->rec->n_outcomes, ==, 3);
+}
+
+/* Names in the filename encoding that are not UTF-8 give UTF-8 messages. */
+static void
+test_non_utf8_program (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *missing_argv[] = { "/nonexistent/\xff\xfe-prog", NULL };
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *link = g_build_filename (dir, "\xff\xfe-sh", NULL);
+  g_autofree char *sh = g_find_program_in_path ("sh");
+  const char *exit_argv[] = { link, "-c", "exit 3", NULL };
+  const char *signal_argv[] = { link, "-c", "kill -TERM $$", NULL };
+  g_autofree char *missing_name = g_filename_display_name (missing_argv[0]);
+  g_autofree char *link_name = g_filename_display_name (link);
+  g_autoptr(GtaskSupTask) missing = NULL;
+  g_autoptr(GtaskSupTask) exited = NULL;
+  g_autoptr(GtaskSupTask) signaled = NULL;
+  const char *msg;
+
+  TEST_SUMMARY ();
+
+  g_assert_nonnull (sh);
+  g_assert_no_errno (symlink (sh, link));
+
+  missing = proc_task_new (missing_argv, G_SUBPROCESS_FLAGS_NONE);
+  start_watched (f, missing);
+  exited = proc_task_new (exit_argv, G_SUBPROCESS_FLAGS_NONE);
+  start_watched (f, exited);
+  signaled = proc_task_new (signal_argv, G_SUBPROCESS_FLAGS_NONE);
+  start_watched (f, signaled);
+
+  wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
+
+  assert_outcome (f->rec, missing, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+  msg = error_message (missing);
+  g_assert_true (g_utf8_validate (msg, -1, NULL));
+  g_assert_nonnull (strstr (msg, missing_name));
+
+  assert_outcome (f->rec, exited, OUTCOME_FAILED, G_SPAWN_EXIT_ERROR, 3);
+  msg = error_message (exited);
+  g_assert_true (g_utf8_validate (msg, -1, NULL));
+  g_assert_nonnull (strstr (msg, link_name));
+
+  assert_outcome (f->rec, signaled, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED);
+  msg = error_message (signaled);
+  g_assert_true (g_utf8_validate (msg, -1, NULL));
+  g_assert_nonnull (strstr (msg, link_name));
+
+  test_tmpdir_remove (dir);
 }
 
 /* -------------------------------------------------------------------------- */
@@ -807,6 +912,8 @@ main (int   argc,
             "than a pipe buffer");
   TEST_ADD ("/GtaskSup/Subprocess/no-pipe", test_no_pipe,
             "exit 0 without a pipe succeeds with no value");
+  TEST_ADD ("/GtaskSup/Subprocess/stdin-pipe", test_stdin_pipe,
+            "With STDIN_PIPE the program reads an empty stdin and ends");
   TEST_ADD ("/GtaskSup/Subprocess/exit-code", test_exit_code,
             "A non-zero exit fails with G_SPAWN_EXIT_ERROR, code = status, the tail of stderr "
             "(valid UTF-8, from a line start) in the message with STDERR_PIPE");
@@ -816,6 +923,12 @@ main (int   argc,
             "A child killed by a signal fails with a message that names it");
   TEST_ADD ("/GtaskSup/Subprocess/missing-program", test_missing_program,
             "A missing program: start() succeeds, the task then fails with G_SPAWN_ERROR_NOENT");
+  TEST_ADD ("/GtaskSup/Subprocess/spawn-failure-frees-slot", test_spawn_failure_frees_slot,
+            "An empty program name and a missing program each fail once with G_SPAWN_ERROR_NOENT "
+            "and a message naming the program, and give their slot back");
+  TEST_ADD ("/GtaskSup/Subprocess/non-utf8-program", test_non_utf8_program,
+            "A program name that is not UTF-8 gives valid UTF-8 messages with its display name "
+            "(spawn error, exit code, signal)");
   TEST_ADD ("/GtaskSup/Subprocess/timeout", test_timeout,
             "`sleep 30` with a timeout times out at >= timeout and the process is gone soon "
             "after");
