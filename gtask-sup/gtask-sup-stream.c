@@ -102,6 +102,7 @@ struct _GtaskSupStream
   guint                   finished : 1;   /* no more item; ::finished comes next */
   guint                   emitted : 1;    /* ::finished was emitted */
   guint                   silenced : 1;
+  guint                   in_next_func : 1;
 };
 
 enum {
@@ -192,6 +193,13 @@ static void
 gtask_sup_stream_drop_input (GtaskSupStream *self)
 {
   self->input_done = TRUE;
+
+  /* Called from inside next_func (it cancelled the stream): its data goes
+   * once it returned, in gtask_sup_stream_fill(); a binding's closure must
+   * not be freed while it runs. */
+  if (self->in_next_func)
+    return;
+
   self->next_func = NULL;
   if (self->next_destroy != NULL)
     g_clear_pointer (&self->next_data, self->next_destroy);
@@ -447,12 +455,17 @@ gtask_sup_stream_fill (GtaskSupStream *self)
         }
       else if (!self->input_done)
         {
-          GtaskSupTask *task = self->next_func (self, self->next_index, self->next_data);
+          GtaskSupTask *task;
+
+          self->in_next_func = TRUE;
+          task = self->next_func (self, self->next_index, self->next_data);
+          self->in_next_func = FALSE;
 
           if (self->finished)
             {
-              /* next_func cancelled the stream. */
+              /* next_func cancelled the stream: its input goes now. */
               g_clear_object (&task);
+              gtask_sup_stream_drop_input (self);
               break;
             }
 

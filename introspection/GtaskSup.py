@@ -4,12 +4,24 @@
 
 """Pythonic conveniences for GtaskSup.
 
-Only one method is changed: `Supervisor.run_in_thread(fn, *args, **kwargs)`
-runs a plain Python callable on a worker thread. Its return value is the
-task's result and an exception it raises becomes the error of the `failed`
-signal. The C form (a function that gets the task and its cancellable and
-completes the task itself) stays available as `Task.new_thread(func, data)`
-followed by `Supervisor.start(task)`.
+`Supervisor.run_in_thread(fn, *args, **kwargs)` runs a plain Python
+callable on a worker thread. Its return value is the task's result and an
+exception it raises becomes the error of the `failed` signal. The C form (a
+function that gets the task and its cancellable and completes the task
+itself) stays available as `Task.new_thread(func, data)` followed by
+`Supervisor.start(task)`.
+
+No exception a Python callback raises is lost. A thread function
+(`Task.new_thread`) or an async function (`Task.new_async`) that raises
+fails its task; a stream's next function (`Supervisor.map`) or map function
+(`Supervisor.map_model`) that raises fails its stream: its `finished`
+handlers (connected with `connect()` or `connect_after()`),
+`join_finish()` and its iteration get the error. The error is a
+`GLib.Error`: a `GLib.Error` exception as it is, any other exception in the
+`GtaskSup.Error` domain with code `FAILED` and the message
+`"ExceptionType: message"`. The traceback is logged once, at level ERROR,
+to the `gi.overrides.GtaskSup` logger (without a logging configuration,
+Python prints it to stderr).
 
 `current_task()` gives the callable its own task, for instance to watch
 `current_task().get_cancellable()` in a long loop or to report progress.
@@ -21,9 +33,10 @@ early cancels it.
 """
 
 import collections
+import logging
 import threading
 
-from gi.repository import GLib, GObject
+from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
@@ -36,6 +49,8 @@ _G_MININT64 = -(1 << 63)
 _G_MAXINT64 = (1 << 63) - 1
 
 _local = threading.local()
+
+_logger = logging.getLogger(__name__)
 
 
 def current_task():
@@ -70,18 +85,164 @@ def _value_for_result(result):
 
 
 def _error_for_exception(exc):
-    """A GLib.Error keeps its domain and code; anything else is FAILED."""
+    """A GLib.Error as it is; anything else is FAILED, "Type: message"."""
     if isinstance(exc, GLib.Error):
         return exc
-    message = str(exc) or type(exc).__name__
+    message = str(exc)
+    if message:
+        message = '%s: %s' % (type(exc).__name__, message)
+    else:
+        message = type(exc).__name__
     return GLib.Error.new_literal(GtaskSup.Error.quark(), message,
                                   int(GtaskSup.Error.FAILED))
+
+
+def _log_exception(exc, what, obj):
+    """Logs the traceback of @exc, raised by the @what callback of @obj."""
+    name = obj.get_name() if isinstance(obj, GtaskSup.Task) else None
+    if name:
+        what = "%s of %s '%s'" % (what, type(obj).__name__.lower(), name)
+    else:
+        what = '%s of a %s' % (what, type(obj).__name__.lower())
+    _logger.error('The %s raised %s', what, type(exc).__name__,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def _is_cancellation(exc):
+    return (isinstance(exc, GLib.Error) and
+            exc.matches(Gio.io_error_quark(), int(Gio.IOErrorEnum.CANCELLED)))
+
+
+def _fail_task(task, cancellable, exc, what, *, stopping_is_cancel=False):
+    """Completes @task with the error of @exc, which its @what raised.
+
+    Logs the traceback, unless @exc only says that @cancellable is
+    cancelled. With @stopping_is_cancel (thread functions), an exception
+    raised once @cancellable is cancelled leaves the task uncompleted: the
+    library then ends it as cancelled, as it does a thread function that
+    returns without a result when asked to stop.
+    """
+    cancelled = cancellable is not None and cancellable.is_cancelled()
+    if not (cancelled and _is_cancellation(exc)):
+        _log_exception(exc, what, task)
+    if getattr(task, '_gtask_sup_returned', False):
+        # It completed its task, then raised: the result stands.
+        return
+    if stopping_is_cancel and cancelled:
+        return
+    task._gtask_sup_raised = True
+    GtaskSup.Task.return_error(task, _error_for_exception(exc))
+
+
+def _stream_func(func, what):
+    """Wraps a stream's next function or map function: an exception it
+    raises fails the stream."""
+
+    def stream_func(stream, arg, *data):
+        try:
+            task = func(stream, arg, *data)
+            if task is not None and not isinstance(task, GtaskSup.Task):
+                raise TypeError('the %s of a stream returned %r, not a '
+                                'GtaskSup.Task or None'
+                                % (what, type(task).__name__))
+        except Exception as exc:
+            _log_exception(exc, what, stream)
+            stream._gtask_sup_fail(_error_for_exception(exc))
+            # The end of the input: the stream asks for nothing more.
+            return None
+        return task
+
+    return stream_func
+
+
+@override
+class Task(GtaskSup.Task):
+
+    @staticmethod
+    def new_thread(func, *user_data):
+        """Like the C constructor; an exception `func` raises fails the task.
+
+        `func(task, cancellable, *user_data)` completes the task itself. If
+        it raises instead, the task fails with the exception's error (see
+        the module's documentation) rather than with a bare `NO_RESULT`,
+        and the traceback is logged. An exception raised once
+        `cancellable` is cancelled ends the task as cancelled, as returning
+        does.
+        """
+        if not callable(func):
+            raise TypeError('new_thread() needs a callable, not %r'
+                            % (type(func).__name__,))
+
+        def thread_func(task, cancellable, *data):
+            try:
+                func(task, cancellable, *data)
+            except Exception as exc:
+                _fail_task(task, cancellable, exc, 'thread function',
+                           stopping_is_cancel=True)
+
+        return GtaskSup.Task.new_thread(thread_func, *user_data)
+
+    @staticmethod
+    def new_async(func, *user_data):
+        """Like the C constructor; an exception `func` raises fails the task.
+
+        `func(task, cancellable, *user_data)` starts an operation that
+        completes the task later. If it raises instead, the task fails at
+        once with the exception's error (see the module's documentation),
+        rather than running until its timeout, and the traceback is
+        logged. An operation it started before raising is cancelled, and
+        its completion of the task is dropped.
+        """
+        if not callable(func):
+            raise TypeError('new_async() needs a callable, not %r'
+                            % (type(func).__name__,))
+
+        def async_func(task, cancellable, *data):
+            try:
+                func(task, cancellable, *data)
+            except Exception as exc:
+                _fail_task(task, cancellable, exc, 'async function')
+                if (getattr(task, '_gtask_sup_raised', False) and
+                        cancellable is not None):
+                    cancellable.cancel()
+
+        return GtaskSup.Task.new_async(async_func, *user_data)
+
+    # The completions note that the task completed, so that an exception
+    # raised after it does not complete it twice, and drop a late
+    # completion of a task that already failed with an exception.
+
+    def _gtask_sup_completing(self):
+        if getattr(self, '_gtask_sup_raised', False):
+            return False
+        self._gtask_sup_returned = True
+        return True
+
+    def return_value(self, value):
+        if self._gtask_sup_completing():
+            GtaskSup.Task.return_value(self, value)
+
+    def return_boolean(self, result):
+        if self._gtask_sup_completing():
+            GtaskSup.Task.return_boolean(self, result)
+
+    def return_int(self, result):
+        if self._gtask_sup_completing():
+            GtaskSup.Task.return_int(self, result)
+
+    def return_error(self, error):
+        if self._gtask_sup_completing():
+            GtaskSup.Task.return_error(self, error)
+
+
+__all__.append('Task')
 
 
 @override
 class Supervisor(GtaskSup.Supervisor):
 
-    def run_in_thread(self, fn, *args, **kwargs):
+    def run_in_thread(self, fn, /, *args, name=None, timeout=None,
+                      restart=None, **kwargs):
         """Runs `fn(*args, **kwargs)` on a worker thread.
 
         The value `fn` returns is the task's result: a bool is stored as a
@@ -92,9 +253,17 @@ class Supervisor(GtaskSup.Supervisor):
         `succeeded` handler.
 
         An exception raised by `fn` fails the task: a `GLib.Error` keeps
-        its domain and code, any other exception becomes a `GLib.Error` in
-        the `GtaskSup.Error` domain with code `FAILED` and `str(exc)` as
-        its message.
+        its domain, code and message, any other exception becomes a
+        `GLib.Error` in the `GtaskSup.Error` domain with code `FAILED` and
+        the message `"ExceptionType: message"`; its traceback is logged
+        (see the module's documentation). An exception raised once the
+        task's cancellable is cancelled (by a shutdown) ends it as
+        cancelled.
+
+        The keywords `name`, `timeout` (in milliseconds) and `restart` (a
+        `GtaskSup.Restart`) are not given to `fn`: they set the task's
+        `name`, `timeout` and `restart` before it starts. To give `fn`
+        arguments of these names, wrap it with `functools.partial()`.
 
         Like the C function, returns the task (owned by the supervisor until
         its outcome is emitted) and raises a `GLib.Error` when the
@@ -110,16 +279,82 @@ class Supervisor(GtaskSup.Supervisor):
                 try:
                     value = _value_for_result(fn(*args, **kwargs))
                 except Exception as exc:
-                    task.return_error(_error_for_exception(exc))
+                    _fail_task(task, cancellable, exc, 'function',
+                               stopping_is_cancel=True)
                 else:
                     task.return_value(value)
             finally:
                 _local.task = None
 
-        return GtaskSup.Supervisor.run_in_thread(self, thread_func)
+        # The C constructor: thread_func completes the task itself.
+        task = GtaskSup.Task.new_thread(thread_func)
+        if name is not None:
+            task.set_name(name)
+        if timeout is not None:
+            task.set_timeout(timeout)
+        if restart is not None:
+            task.set_restart(restart)
+        self.start(task)
+        return task
+
+    def map(self, next_func, *user_data):
+        """Like the C method; an exception `next_func` raises fails the
+        stream.
+
+        `next_func(stream, index, *user_data)` returns the next task, or
+        None at the end of the input. If it raises (or returns something
+        else than a `GtaskSup.Task` or None), the stream asks for no more
+        items, is cancelled, and fails with the exception's error (see the
+        module's documentation) instead of ending as a success with its
+        input cut short.
+        """
+        if not callable(next_func):
+            raise TypeError('map() needs a callable, not %r'
+                            % (type(next_func).__name__,))
+        return GtaskSup.Supervisor.map(
+            self, _stream_func(next_func, 'next function'), *user_data)
+
+    def map_model(self, items, func, *user_data):
+        """Like the C method; an exception `func` raises fails the stream.
+
+        `func(stream, item, *user_data)` returns the task for an item. If it
+        raises, the stream fails as with `map()`.
+        """
+        if not callable(func):
+            raise TypeError('map_model() needs a callable, not %r'
+                            % (type(func).__name__,))
+        return GtaskSup.Supervisor.map_model(
+            self, items, _stream_func(func, 'map function'), *user_data)
 
 
 __all__.append('Supervisor')
+
+
+class _FinishedHandler:
+    """A handler of a stream's `finished` signal, given the error of the
+    exception that failed the stream (see Stream._gtask_sup_fail()).
+
+    Equal to the handler it wraps, so that disconnect_by_func() and
+    handler_block_by_func() find it.
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def __call__(self, stream, error, *data):
+        return self.handler(stream, stream._gtask_sup_error_for(error), *data)
+
+    def __eq__(self, other):
+        if isinstance(other, _FinishedHandler):
+            other = other.handler
+        return self.handler == other
+
+    __hash__ = None
+
+
+def _is_finished_signal(detailed_signal):
+    return (isinstance(detailed_signal, str) and
+            detailed_signal.partition('::')[0] == 'finished')
 
 
 @override
@@ -131,6 +366,64 @@ class Stream(GtaskSup.Stream):
         # programmer error).
         self._gtask_sup_started = True
         GtaskSup.Stream.start(self)
+
+    # A next function that raises fails the stream with its exception's
+    # error. The C API has no way to finish a stream with an error of the
+    # caller's: the stream is cancelled, and the error of the exception
+    # replaces the one it finishes with where Python sees it: `finished`
+    # handlers connected with connect() or connect_after(), join_finish()
+    # and the iteration.
+
+    def _gtask_sup_fail(self, error):
+        """Fails the stream with @error. Called by its next function."""
+        if getattr(self, '_gtask_sup_error', None) is not None:
+            return
+        # A copy: not the exception, whose traceback holds the stream.
+        self._gtask_sup_error = error.copy()
+
+        # Not from inside the next function: cancel() frees it (its
+        # PyGObject closure) while it runs.
+        supervisor = self.dup_supervisor()
+        if supervisor is None:
+            return   # silenced: finishing already
+        context = supervisor.get_main_context()
+        del supervisor
+
+        def cancel_cb(*unused):
+            self.cancel()
+            return GLib.SOURCE_REMOVE
+
+        source = GLib.idle_source_new()
+        source.set_callback(cancel_cb)
+        source.attach(context)
+
+    def _gtask_sup_error_for(self, error):
+        """The error the stream finished with, as Python sees it: @error,
+        or a copy of the one of the exception that failed the stream."""
+        own = getattr(self, '_gtask_sup_error', None)
+        return own.copy() if own is not None else error
+
+    def connect(self, detailed_signal, handler, *args):
+        if _is_finished_signal(detailed_signal) and callable(handler):
+            handler = _FinishedHandler(handler)
+        return GtaskSup.Stream.connect(self, detailed_signal, handler, *args)
+
+    def connect_after(self, detailed_signal, handler, *args):
+        if _is_finished_signal(detailed_signal) and callable(handler):
+            handler = _FinishedHandler(handler)
+        return GtaskSup.Stream.connect_after(self, detailed_signal, handler,
+                                             *args)
+
+    def join_finish(self, result):
+        """Like the C method; raises the error of an exception that failed
+        the stream (see `Supervisor.map()`)."""
+        try:
+            GtaskSup.Stream.join_finish(self, result)
+        except GLib.Error as error:
+            raise self._gtask_sup_error_for(error) from None
+        if getattr(self, '_gtask_sup_error', None) is not None:
+            raise self._gtask_sup_error_for(None)
+        return True
 
     def __iter__(self):
         """Iterates the outputs of the stream as `(index, task)` pairs.
@@ -145,9 +438,9 @@ class Stream(GtaskSup.Stream):
 
         When the input is exhausted the iteration ends. If the stream
         itself failed (cancelled, an item timed out with
-        `OnTimeout.EXIT`, the supervisor closed, or its owner was
-        disposed), the iteration raises that `GLib.Error` after the last
-        output.
+        `OnTimeout.EXIT`, the supervisor closed, its owner was disposed,
+        or its next function raised), the iteration raises that
+        `GLib.Error` after the last output.
 
         Leaving the loop early (`break`, an exception, or dropping the
         iterator) cancels the stream, like halting an Elixir stream stops

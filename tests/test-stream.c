@@ -1613,6 +1613,61 @@ stop_from_item (Fixture  *f,
   input_assert_clean (in);
 }
 
+typedef struct
+{
+  gboolean inside;      /* next_func runs */
+  int      n_calls;
+  int      n_destroyed;
+  int      n_destroyed_inside;
+} CancellingInput;
+
+static GtaskSupTask *
+cancelling_next (GtaskSupStream *stream,
+                 guint64         index,
+                 gpointer        data)
+{
+  CancellingInput *in = data;
+
+  in->n_calls++;
+  in->inside = TRUE;
+  gtask_sup_stream_cancel (stream);
+  in->inside = FALSE;
+
+  return NULL;
+}
+
+static void
+cancelling_destroy (gpointer data)
+{
+  CancellingInput *in = data;
+
+  in->n_destroyed++;
+  if (in->inside)
+    in->n_destroyed_inside++;
+}
+
+static void
+test_cancel_from_next_func (Fixture       *f,
+                            gconstpointer  data)
+{
+  CancellingInput in = { 0, };
+  g_autoptr(GtaskSupStream) stream = NULL;
+  g_autoptr(StreamRec) srec = NULL;
+
+  TEST_SUMMARY ();
+
+  stream = gtask_sup_supervisor_map (f->sup, cancelling_next, &in, cancelling_destroy);
+  srec = stream_rec_new (f, stream);
+  stream_rec_start (srec);
+  wait_finished (srec);
+
+  g_assert_error (srec->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (in.n_calls, ==, 1);
+  /* freed once, and never while the function that cancelled still ran */
+  g_assert_cmpint (in.n_destroyed, ==, 1);
+  g_assert_cmpint (in.n_destroyed_inside, ==, 0);
+}
+
 static void
 test_cancel_from_item (Fixture       *f,
                        gconstpointer  data)
@@ -2374,6 +2429,9 @@ main (int   argc,
   TEST_ADD ("/GtaskSup/Stream/owner-finalized", test_owner_finalized,
             "Owner disposed mid-stream: items cancelled, no item nor finished after, "
             "join_async gives CANCELLED");
+  TEST_ADD ("/GtaskSup/Stream/cancel-from-next-func", test_cancel_from_next_func,
+            "cancel() from inside next_func: the stream finishes with CANCELLED, and the "
+            "function's data is freed once, after it returned (a binding's closure)");
   TEST_ADD ("/GtaskSup/Stream/cancel-from-item", test_cancel_from_item,
             "cancel() from an item handler of an unreferenced ordered stream: waiting items "
             "dropped, finished(CANCELLED), the stream goes away");

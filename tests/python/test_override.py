@@ -3,11 +3,16 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import os
+import sys
 import threading
 import unittest
 
 from gtasksuptest import (ContextTestCase, Outcomes, GLib, GObject, Gio,
                           GtaskSup, block_on_cancellable)
+
+
+LOGGER = 'gi.overrides.GtaskSup'
 
 
 class Payload:
@@ -51,6 +56,17 @@ class TestRunInThread(ContextTestCase):
         # The class is the override's, not the plain introspected one.
         self.assertEqual(type(self.sup).__module__, 'gi.overrides.GtaskSup')
         self.assertTrue(callable(GtaskSup.current_task))
+
+    def test_override_under_test(self):
+        # The override of this tree (GTASK_SUP_OVERRIDES_DIR, set by
+        # meson), not one installed for whatever python3 comes first in
+        # PATH.
+        overrides_dir = os.environ.get('GTASK_SUP_OVERRIDES_DIR')
+        self.assertTrue(overrides_dir, 'GTASK_SUP_OVERRIDES_DIR is not set')
+        module = sys.modules[type(self.sup).__module__]
+        self.assertEqual(os.path.realpath(module.__file__),
+                         os.path.realpath(os.path.join(overrides_dir,
+                                                       'GtaskSup.py')))
 
     def test_args_and_kwargs(self):
         def fn(a, b, *, scale=1):
@@ -107,17 +123,20 @@ class TestRunInThread(ContextTestCase):
         def fn():
             raise ValueError('bad input')
 
-        task, error = self.assertFailed(fn)
+        # (its traceback is logged: see test_exceptions.py)
+        with self.assertLogs(LOGGER, 'ERROR'):
+            task, error = self.assertFailed(fn)
         self.assertErrorMatches(error, GtaskSup.Error.quark(),
-                                GtaskSup.Error.FAILED, 'bad input')
+                                GtaskSup.Error.FAILED, 'ValueError: bad input')
         self.assertErrorMatches(task.get_error(), GtaskSup.Error.quark(),
-                                GtaskSup.Error.FAILED, 'bad input')
+                                GtaskSup.Error.FAILED, 'ValueError: bad input')
 
     def test_exception_without_message(self):
         def fn():
             raise KeyError
 
-        task, error = self.assertFailed(fn)
+        with self.assertLogs(LOGGER, 'ERROR'):
+            task, error = self.assertFailed(fn)
         self.assertErrorMatches(error, GtaskSup.Error.quark(),
                                 GtaskSup.Error.FAILED, 'KeyError')
 
@@ -126,7 +145,8 @@ class TestRunInThread(ContextTestCase):
             raise GLib.Error.new_literal(Gio.io_error_quark(), 'gone',
                                          Gio.IOErrorEnum.NOT_FOUND)
 
-        task, error = self.assertFailed(fn)
+        with self.assertLogs(LOGGER, 'ERROR'):
+            task, error = self.assertFailed(fn)
         self.assertErrorMatches(error, Gio.io_error_quark(),
                                 Gio.IOErrorEnum.NOT_FOUND, 'gone')
 
@@ -183,6 +203,56 @@ class TestRunInThread(ContextTestCase):
         self.assertIterateUntil(started.is_set)
         first.cancel()
         self.assertIterateUntil(lambda: len(self.outcomes) > 0)
+
+    def test_task_options(self):
+        # name, timeout and restart set the task before it starts; other
+        # keywords, `fn` included, go to the function.
+        started = self.flag()
+        seen = []
+
+        def fn(a, *, fn=None):
+            task = GtaskSup.current_task()
+            seen.append((a, fn, task.get_name(), task.get_timeout(),
+                         task.get_restart()))
+            started.set()
+            block_on_cancellable(task.get_cancellable())
+
+        task = self.sup.run_in_thread(fn, 1, fn='f', name='job',
+                                      timeout=60000,
+                                      restart=GtaskSup.Restart.TEMPORARY)
+        self.assertEqual(task.get_name(), 'job')
+        self.assertEqual(task.get_timeout(), 60000)
+        self.assertEqual(task.get_restart(), GtaskSup.Restart.TEMPORARY)
+        self.assertIterateUntil(started.is_set)
+        task.cancel()
+        self.assertIterateUntil(lambda: len(self.outcomes) > 0)
+        self.iterate_for(20)
+        self.assertEqual(seen, [(1, 'f', 'job', 60000,
+                                 GtaskSup.Restart.TEMPORARY)])
+        self.assertEqual(self.outcomes.kinds(), ['failed'])
+        self.assertErrorMatches(self.outcomes.events[0][2],
+                                Gio.io_error_quark(),
+                                Gio.IOErrorEnum.CANCELLED)
+
+    def test_restart_option(self):
+        runs = []
+
+        def fn():
+            runs.append(GtaskSup.current_task())
+            if len(runs) < 3:
+                raise RuntimeError('run %d' % len(runs))
+            return len(runs)
+
+        with self.assertLogs(LOGGER, 'ERROR') as logs:
+            self.sup.run_in_thread(fn, restart=GtaskSup.Restart.TRANSIENT)
+            self.assertIterateUntil(lambda: len(self.outcomes) == 3)
+            self.iterate_for(20)
+        self.assertEqual(len(logs.records), 2)
+        self.assertEqual(self.outcomes.kinds(),
+                         ['failed', 'failed', 'succeeded'])
+        self.assertEqual(self.outcomes.events[1][2].message,
+                         'RuntimeError: run 2')
+        self.assertEqual(self.outcomes.events[2][1].get_value(), 3)
 
     def test_not_callable(self):
         with self.assertRaises(TypeError):
