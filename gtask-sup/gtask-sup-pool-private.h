@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 /* The process-wide pool of worker threads. It knows nothing of tasks: it
  * runs a function with its data, in FIFO order; a push allocates nothing
- * (the pool's own ring holds the pair). */
+ * (the pool's own ring holds the pair). A push fails, without aborting,
+ * when the process has no thread to run the job. */
 
 #define GTASK_SUP_POOL_MAX_THREADS 128
 #define GTASK_SUP_POOL_STALL_USEC  (5 * G_TIME_SPAN_MILLISECOND)
@@ -25,9 +26,12 @@ typedef struct
 } GtaskSupPoolJob;
 
 G_GNUC_INTERNAL
-void     _gtask_sup_pool_push       (GtaskSupPoolFunc  func,
-                                     gpointer          data);
+gboolean _gtask_sup_pool_push            (GtaskSupPoolFunc   func,
+                                          gpointer           data,
+                                          GError           **error);
 G_GNUC_INTERNAL
-gboolean _gtask_sup_pool_is_worker  (void);
+guint    _gtask_sup_pool_get_num_threads (void);
+G_GNUC_INTERNAL
+gboolean _gtask_sup_pool_is_worker       (void);
 
 G_END_DECLS

@@ -21,7 +21,10 @@ G_BEGIN_DECLS
  * keeps them in a heap and arms one timerfd (microsecond precision, unlike
  * a GMainContext's millisecond poll timeout) for the earliest of all. At
  * expiry, it calls each due timer's function on the service thread, with a
- * reference taken through ref/unref so that the client outlives the call. */
+ * reference taken through ref/unref so that the client outlives the call.
+ *
+ * The thread starts on first use. If the process is out of threads it
+ * does not start, nothing aborts, and a later use tries again. */
 
 typedef struct
 {
@@ -36,9 +39,11 @@ typedef struct
 } GtaskSupTimer;
 
 G_GNUC_INTERNAL
-GMainContext *_gtask_sup_service_get_context (void);
+GMainContext *_gtask_sup_service_try_get_context (GError **error);
 G_GNUC_INTERNAL
-void          _gtask_sup_service_timer_set   (GtaskSupTimer *timer,
-                                              gint64         deadline);
+GMainContext *_gtask_sup_service_get_context     (void);
+G_GNUC_INTERNAL
+void          _gtask_sup_service_timer_set       (GtaskSupTimer  *timer,
+                                                  gint64          deadline);
 
 G_END_DECLS

@@ -21,6 +21,8 @@
 
 static struct {
   GMainContext *context;
+  int           running;   /* the thread was started; atomic */
+  GMutex        start_mutex;
   GMutex        mutex;     /* guards what follows */
   GtaskSupHeap  heap;      /* registered timers, by deadline */
   int           timerfd;   /* armed for the earliest; -1 without one */
@@ -126,9 +128,9 @@ static GSourceFuncs fallback_funcs = {
   .dispatch = fallback_dispatch,
 };
 
-/* The service thread's context, with the thread started on first use. */
-GMainContext *
-_gtask_sup_service_get_context (void)
+/* The context and its deadline source; the thread comes later. */
+static void
+service_init (void)
 {
   static gsize initialized;
 
@@ -160,9 +162,48 @@ _gtask_sup_service_get_context (void)
       g_source_attach (source, service.context);
       g_source_unref (source);
 
-      g_thread_unref (g_thread_new ("gtask-sup-service", service_thread, NULL));
       g_once_init_leave (&initialized, 1);
     }
+}
+
+/* The service thread's context, with the thread started on first use, or
+ * NULL with @error if the process is out of threads. Not latched: a later
+ * call tries again. Any thread. */
+GMainContext *
+_gtask_sup_service_try_get_context (GError **error)
+{
+  gboolean running;
+
+  service_init ();
+
+  if (g_atomic_int_get (&service.running))
+    return service.context;
+
+  g_mutex_lock (&service.start_mutex);
+  running = service.running;
+  if (!running)
+    {
+      GThread *thread = g_thread_try_new ("gtask-sup-service", service_thread, NULL, error);
+
+      running = thread != NULL;
+      if (running)
+        {
+          g_thread_unref (thread);
+          g_atomic_int_set (&service.running, TRUE);
+        }
+    }
+  g_mutex_unlock (&service.start_mutex);
+
+  return running ? service.context : NULL;
+}
+
+/* The service thread's context, for work that can wait for the thread:
+ * if it cannot start now, what is attached there runs once a later call
+ * starts it. Work that must run now uses _gtask_sup_service_try_get_context(). */
+GMainContext *
+_gtask_sup_service_get_context (void)
+{
+  _gtask_sup_service_try_get_context (NULL);
 
   return service.context;
 }
@@ -177,6 +218,8 @@ _gtask_sup_service_timer_set (GtaskSupTimer *timer,
 {
   gint64 earliest;
 
+  /* Without a thread (the process is out of them) the deadline is kept,
+   * and acted on, late, once a later call starts the thread. */
   _gtask_sup_service_get_context ();
 
   g_mutex_lock (&service.mutex);

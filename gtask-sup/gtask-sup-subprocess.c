@@ -448,15 +448,25 @@ spawn_cb (gpointer data)
 static void
 subprocess_start (GtaskSupTask *task)
 {
+  g_autoptr(GError) error = NULL;
+  GMainContext *service = _gtask_sup_service_try_get_context (&error);
+  GSource *idle;
+
+  /* Out of threads: the task fails, nothing is spawned. */
+  if (service == NULL)
+    {
+      _gtask_sup_task_fail_start (task, error);
+      return;
+    }
+
   /* Always from an idle, even on the service thread itself: a spawn that
    * fails frees a slot, which starts the next task here again, and would
    * recurse once per queued task. */
-  GSource *idle = g_idle_source_new ();
-
+  idle = g_idle_source_new ();
   g_source_set_priority (idle, G_PRIORITY_DEFAULT);
   g_source_set_static_name (idle, "[gtask-sup] spawn");
   g_source_set_callback (idle, spawn_cb, task, NULL);
-  g_source_attach (idle, _gtask_sup_service_get_context ());
+  g_source_attach (idle, service);
   g_source_unref (idle);
 }
 

@@ -220,6 +220,8 @@ gtask_sup_supervisor_complete (gpointer      owner,
   GtaskSupCore *core = self->core;
   GtaskSupWaiters *joiners;
   GtaskSupTaskState state;
+  const char *name;
+  GQuark detail;
   gboolean unref_now;
   gboolean restart;
 
@@ -238,17 +240,24 @@ gtask_sup_supervisor_complete (gpointer      owner,
         g_ptr_array_add (self->model_removals, iter);
     }
 
+  /* The detail is the name's quark only if it exists: connecting a handler
+   * for "failed::thumbnail" made it. Names are never interned here (quarks
+   * are never freed); a name nobody asked for has no quark, and only
+   * handlers without a detail run. */
+  name = _gtask_sup_task_display_name (task);
+  detail = name != NULL ? g_quark_try_string (name) : 0;
+
   switch (state)
     {
     case GTASK_SUP_TASK_STATE_SUCCEEDED:
-      g_signal_emit (self, signals[SUCCEEDED], task->name, task);
+      g_signal_emit (self, signals[SUCCEEDED], detail, task);
       break;
     case GTASK_SUP_TASK_STATE_FAILED:
-      g_signal_emit (self, signals[FAILED], task->name, task,
+      g_signal_emit (self, signals[FAILED], detail, task,
                      _gtask_sup_task_peek_error (task));
       break;
     case GTASK_SUP_TASK_STATE_TIMED_OUT:
-      g_signal_emit (self, signals[TIMED_OUT], task->name, task);
+      g_signal_emit (self, signals[TIMED_OUT], detail, task);
       break;
     case GTASK_SUP_TASK_STATE_NEW:
     case GTASK_SUP_TASK_STATE_QUEUED:

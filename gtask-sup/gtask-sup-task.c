@@ -56,6 +56,7 @@ G_DEFINE_FINAL_TYPE (GtaskSupTask, gtask_sup_task, G_TYPE_OBJECT)
 static GParamSpec *properties[N_PROPS];
 
 static G_DEFINE_QUARK (gtask-sup-origin, origin)
+static G_DEFINE_QUARK (gtask-sup-name, name)
 
 /* Internal API {{{1 */
 
@@ -65,10 +66,22 @@ _gtask_sup_task_is_final (GtaskSupTask *self)
   return g_atomic_int_get (&self->state) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
 }
 
+/* The name is a copy owned by the task, never a quark: quarks are never
+ * freed, and a program may give every task a name of its own. It lives in
+ * qdata rather than in the struct, which a pointer would push into the
+ * next malloc size class (see the struct). Immutable once started, so any
+ * thread may read it. */
 const char *
 _gtask_sup_task_display_name (GtaskSupTask *self)
 {
-  return self->name != 0 ? g_quark_to_string (self->name) : NULL;
+  return g_object_get_qdata (G_OBJECT (self), name_quark ());
+}
+
+static void
+task_take_name (GtaskSupTask *self,
+                char         *name)
+{
+  g_object_set_qdata_full (G_OBJECT (self), name_quark (), name, g_free);
 }
 
 static GError *
@@ -158,7 +171,7 @@ _gtask_sup_task_new_restart (GtaskSupTask *self)
   GtaskSupTask *origin;
 
   run->restart = self->restart;
-  run->name = self->name;
+  task_take_name (run, g_strdup (_gtask_sup_task_display_name (self)));
   run->timeout = self->timeout;
   run->shutdown_timeout = self->shutdown_timeout;
   origin = g_object_get_qdata (G_OBJECT (self), origin_quark ());
@@ -236,6 +249,45 @@ _gtask_sup_task_silence_error (GtaskSupTask *self)
     self->error = task_new_error (self, GTASK_SUP_OUTCOME_SILENCED);
 }
 
+/* The kind could not start the work of @self: the process has no thread
+ * for it (@cause). The run fails with a translated error and ends, as
+ * after its work. Ending it frees its slot, which starts the next queued
+ * task, which may fail the same way: that one ends from the loop of the
+ * first call on this thread rather than recursively, so that a long queue
+ * cannot overflow the stack. Any thread. */
+void
+_gtask_sup_task_fail_start (GtaskSupTask *self,
+                            const GError *cause)
+{
+  static GPrivate ending;   /* the GQueue of runs to end, while in the loop */
+  const char *name = _gtask_sup_task_display_name (self);
+  GQueue *outer = g_private_get (&ending);
+  GQueue pending = G_QUEUE_INIT;
+  GError *error;
+
+  if (name != NULL)
+    error = g_error_new (GTASK_SUP_ERROR, GTASK_SUP_ERROR_FAILED,
+                         _("Could not start a thread to run task “%s”: %s"),
+                         name, cause->message);
+  else
+    error = g_error_new (GTASK_SUP_ERROR, GTASK_SUP_ERROR_FAILED,
+                         _("Could not start a thread to run the task: %s"),
+                         cause->message);
+  gtask_sup_task_return_error (self, error);
+
+  if (outer != NULL)
+    {
+      g_queue_push_tail (outer, self);
+      return;
+    }
+
+  g_private_set (&ending, &pending);
+  do
+    _gtask_sup_core_work_done (self->core, self);
+  while ((self = g_queue_pop_head (&pending)) != NULL);
+  g_private_set (&ending, NULL);
+}
+
 /* GObject {{{1 */
 
 static void
@@ -278,7 +330,7 @@ gtask_sup_task_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_NAME:
-      g_value_set_static_string (value, gtask_sup_task_get_name (self));
+      g_value_set_string (value, gtask_sup_task_get_name (self));
       break;
 
     case PROP_KIND:
@@ -555,16 +607,13 @@ void
 gtask_sup_task_set_name (GtaskSupTask *self,
                          const char   *name)
 {
-  GQuark quark;
-
   g_return_if_fail (GTASK_SUP_IS_TASK (self));
   g_return_if_fail (self->core == NULL);
 
-  quark = name != NULL ? g_quark_from_string (name) : 0;
-  if (self->name == quark)
+  if (g_strcmp0 (_gtask_sup_task_display_name (self), name) == 0)
     return;
 
-  self->name = quark;
+  task_take_name (self, g_strdup (name));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
@@ -1375,7 +1424,7 @@ gtask_sup_task_wait (GtaskSupTask  *self,
   if (_gtask_sup_task_is_final (self))
     return TRUE;
 
-  if (self->name != 0)
+  if (_gtask_sup_task_display_name (self) != NULL)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                  _("Task “%s” did not finish within %d ms"),
                  _gtask_sup_task_display_name (self), timeout_ms);

@@ -55,7 +55,11 @@ thread_run (gpointer data)
 static void
 thread_start (GtaskSupTask *task)
 {
-  _gtask_sup_pool_push (thread_run, task);
+  g_autoptr(GError) error = NULL;
+
+  /* Out of threads: the task fails, thread_run() never runs. */
+  if (!_gtask_sup_pool_push (thread_run, task, &error))
+    _gtask_sup_task_fail_start (task, error);
 }
 
 static void
@@ -95,7 +99,9 @@ static const GtaskSupKind thread_kind = {
  * [method@GtaskSup.Supervisor.start] hands it to the worker pool at once,
  * with no iteration of the owner context; the task is
  * %GTASK_SUP_TASK_STATE_QUEUED until a worker runs it, then
- * %GTASK_SUP_TASK_STATE_RUNNING.
+ * %GTASK_SUP_TASK_STATE_RUNNING. If the process cannot start a thread for
+ * it (it is out of threads), the task fails with %GTASK_SUP_ERROR_FAILED
+ * and @func never runs.
  *
  * @func completes the task with a `gtask_sup_task_return_*()` function, and
  * should watch its cancellable: a thread cannot be killed, so a task that
