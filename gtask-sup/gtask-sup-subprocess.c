@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +70,61 @@ child_setup (gpointer data)
 #endif
 }
 
-/* Signals the child's process group. A process group id cannot be given
- * out again while any process is in the group; and the task forgets it
- * once the group is empty (see communicate_cb()). */
-static void
-signal_group (int pgid,
-              int signum)
+/* Whether a process of @group is still there, so that its id cannot have
+ * been given out again. The leader is our child: until GLib reaps it (a
+ * zombie counts), GSubprocess still has its identifier, and the id is
+ * ours. Once it was reaped, only a member it left behind keeps the id:
+ * look for one in /proc. (Between this and the kill, the last member could
+ * still go and its id come back: a window of microseconds, against the
+ * time the kernel takes to cycle through every pid.) */
+static gboolean
+group_has_member (ProcessGroup *group,
+                  int           pgid)
 {
-  if (pgid > 0)
+  g_autoptr(GDir) dir = NULL;
+  const char *entry;
+
+  if (g_subprocess_get_identifier (group->process) != NULL)
+    return TRUE;
+
+  dir = g_dir_open ("/proc", 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stat = NULL;
+      const char *end;
+      int pgrp;
+
+      if (!g_ascii_isdigit (*entry))
+        continue;
+
+      path = g_strdup_printf ("/proc/%s/stat", entry);
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+
+      /* pid (comm) state ppid pgrp …: comm may hold spaces and ')'. */
+      end = strrchr (stat, ')');
+      if (end != NULL && sscanf (end + 1, " %*c %*d %d", &pgrp) == 1 && pgrp == pgid)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Signals the child's process group, only while a process of it is still
+ * there: an empty group's id may belong to someone else already (DESIGN §4
+ * rule 3). The task forgets the id once its child was reaped
+ * (forget_group()). */
+static void
+signal_group (ProcessGroup *group,
+              int           signum)
+{
+  int pgid = g_atomic_int_get (&group->pgid);
+
+  if (pgid > 0 && group_has_member (group, pgid))
     kill (-pgid, signum);
 }
 
@@ -115,7 +163,7 @@ kill_group_cb (gpointer data)
 {
   ProcessGroup *group = data;
 
-  signal_group (g_atomic_int_get (&group->pgid), SIGKILL);
+  signal_group (group, SIGKILL);
   return G_SOURCE_REMOVE;
 }
 
@@ -127,7 +175,7 @@ subprocess_kill (GtaskSupTask *task)
   if (group == NULL)
     return;
 
-  signal_group (g_atomic_int_get (&group->pgid), SIGKILL);
+  signal_group (group, SIGKILL);
   process_group_unref (group);
 }
 
@@ -144,12 +192,12 @@ subprocess_terminate (GtaskSupTask *task,
   pgid = g_atomic_int_get (&group->pgid);
   if (pgid <= 0 || kill_after_ms == 0)
     {
-      signal_group (pgid, SIGKILL);
+      signal_group (group, SIGKILL);
       process_group_unref (group);
       return;
     }
 
-  signal_group (pgid, SIGTERM);
+  signal_group (group, SIGTERM);
 
   if (kill_after_ms > 0)
     {
@@ -297,7 +345,6 @@ forget_group (GtaskSupTask *task,
               gboolean      kill)
 {
   ProcessGroup *group = PROC_WORK (task)->group;
-  int pgid = g_atomic_int_get (&group->pgid);
   guint outcome;
 
   g_mutex_lock (&task->core->mutex);
@@ -307,8 +354,9 @@ forget_group (GtaskSupTask *task,
     kill = TRUE;
   g_mutex_unlock (&task->core->mutex);
 
+  /* The child was reaped: only what it left behind can be signalled. */
   if (kill)
-    signal_group (pgid, SIGKILL);
+    signal_group (group, SIGKILL);
   g_atomic_int_set (&group->pgid, 0);
 }
 

@@ -241,12 +241,15 @@ _gtask_sup_task_peek_error (GtaskSupTask *self)
 }
 
 /* The owner is gone before the outcome of @self was reported: it fails,
- * as cancelled, even if a result was committed. With core->mutex held. */
+ * as cancelled (as join_async() promises), whatever was decided and not
+ * reported. With core->mutex held, before the task becomes final. */
 void
 _gtask_sup_task_silence_error (GtaskSupTask *self)
 {
-  if (_gtask_sup_task_peek_error (self) == NULL)
-    self->error = task_new_error (self, GTASK_SUP_OUTCOME_SILENCED);
+  GError *old = g_atomic_pointer_get (&self->error);
+
+  g_atomic_pointer_set (&self->error, task_new_error (self, GTASK_SUP_OUTCOME_SILENCED));
+  g_clear_error (&old);
 }
 
 /* The kind could not start the work of @self: the process has no thread
