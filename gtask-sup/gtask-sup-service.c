@@ -10,9 +10,16 @@
 # include <unistd.h>
 #endif
 
+#include <errno.h>
+#ifdef __linux__
+# include <sys/eventfd.h>
+#endif
+
+#include <gio/gio.h>
 #include <glib-unix.h>
 
 #include "gtask-sup-heap-private.h"
+#include "gtask-sup-i18n-private.h"
 #include "gtask-sup-service-private.h"
 
 /* Timers are rounded up to this: a burst of tasks started together, with
@@ -27,7 +34,10 @@ static struct {
   GtaskSupHeap  heap;      /* registered timers, by deadline */
   int           timerfd;   /* armed for the earliest; -1 without one */
   GSource      *fallback;  /* a ready-time source, without a timerfd */
-} service;
+} service = {
+  .heap = { .index_offset = G_STRUCT_OFFSET (GtaskSupTimer, heap_index) },
+  .timerfd = -1,
+};
 
 static gpointer
 service_thread (gpointer data)
@@ -45,6 +55,10 @@ static void
 service_program_locked (void)
 {
   gint64 deadline = _gtask_sup_heap_peek_deadline (&service.heap);
+
+  /* Not started (out of file descriptors): programmed once it is. */
+  if (service.context == NULL)
+    return;
 
 #ifdef __linux__
   if (service.timerfd >= 0)
@@ -128,42 +142,63 @@ static GSourceFuncs fallback_funcs = {
   .dispatch = fallback_dispatch,
 };
 
-/* The context and its deadline source; the thread comes later. */
-static void
-service_init (void)
+/* The context and its deadline source; the thread comes later. Fails,
+ * without latching, when the process is out of file descriptors: GLib
+ * aborts if a new context cannot get its wakeup descriptor, so one is
+ * made first, as a probe. With service.start_mutex. */
+static gboolean
+service_init_locked (GError **error)
 {
-  static gsize initialized;
+  GSource *source;
 
-  if (g_once_init_enter (&initialized))
-    {
-      GSource *source;
-
-      service.context = g_main_context_new ();
-      g_mutex_init (&service.mutex);
-      _gtask_sup_heap_init (&service.heap, G_STRUCT_OFFSET (GtaskSupTimer, heap_index));
-      service.timerfd = -1;
+  if (service.context != NULL)
+    return TRUE;
 
 #ifdef __linux__
-      service.timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-#endif
-      if (service.timerfd >= 0)
-        {
-          source = g_unix_fd_source_new (service.timerfd, G_IO_IN);
-          g_source_set_callback (source, G_SOURCE_FUNC (timerfd_cb), NULL, NULL);
-        }
-      else
-        {
-          /* Millisecond precision, but a timer all the same. */
-          source = g_source_new (&fallback_funcs, sizeof (GSource));
-          service.fallback = g_source_ref (source);
-        }
-      g_source_set_static_name (source, "[gtask-sup] deadlines");
-      g_source_set_priority (source, G_PRIORITY_HIGH);
-      g_source_attach (source, service.context);
-      g_source_unref (source);
+  {
+    int probe = eventfd (0, EFD_CLOEXEC);
 
-      g_once_init_leave (&initialized, 1);
+    if (probe < 0)
+      {
+        int saved_errno = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     _("Could not start the library’s service thread: %s"),
+                     g_strerror (saved_errno));
+        return FALSE;
+      }
+    close (probe);
+  }
+#endif
+
+  service.timerfd = -1;
+#ifdef __linux__
+  service.timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+#endif
+  if (service.timerfd >= 0)
+    {
+      source = g_unix_fd_source_new (service.timerfd, G_IO_IN);
+      g_source_set_callback (source, G_SOURCE_FUNC (timerfd_cb), NULL, NULL);
     }
+  else
+    {
+      /* Millisecond precision, but a timer all the same. */
+      source = g_source_new (&fallback_funcs, sizeof (GSource));
+      service.fallback = g_source_ref (source);
+    }
+  g_source_set_static_name (source, "[gtask-sup] deadlines");
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+
+  g_mutex_lock (&service.mutex);
+  service.context = g_main_context_new ();
+  g_source_attach (source, service.context);
+  /* Deadlines set while there was no context. */
+  service_program_locked ();
+  g_mutex_unlock (&service.mutex);
+
+  g_source_unref (source);
+
+  return TRUE;
 }
 
 /* The service thread's context, with the thread started on first use, or
@@ -174,13 +209,16 @@ _gtask_sup_service_try_get_context (GError **error)
 {
   gboolean running;
 
-  service_init ();
-
   if (g_atomic_int_get (&service.running))
     return service.context;
 
   g_mutex_lock (&service.start_mutex);
   running = service.running;
+  if (!running && !service_init_locked (error))
+    {
+      g_mutex_unlock (&service.start_mutex);
+      return NULL;
+    }
   if (!running)
     {
       GThread *thread = g_thread_try_new ("gtask-sup-service", service_thread, NULL, error);

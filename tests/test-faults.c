@@ -496,6 +496,65 @@ test_few_fds_child (Fixture       *f,
   g_assert_cmpuint (f->rec->n_outcomes, ==, 2 + 2 * (MAX_FEW_FDS + 1) + 2);
 }
 
+/* Short of descriptors before the library's service thread was ever
+ * needed: the task fails, nothing aborts, and once descriptors are back the
+ * service starts. (With none at all, GLib aborts on its own in a
+ * g_test_trap_subprocess() child, outside this library: the library makes
+ * no context without a spare descriptor, see gtask-sup-service.c.) */
+static void
+test_no_fd_at_first_use_child (Fixture       *f,
+                               gconstpointer  data)
+{
+  const GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
+  g_autoptr(GtaskSupTask) starved = NULL;
+  g_autoptr(GtaskSupTask) thread = NULL;
+  g_autoptr(GtaskSupTask) after = NULL;
+  struct rlimit limit;
+  rlim_t nofile;
+
+  TEST_SUMMARY ();
+
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &limit));
+  nofile = limit.rlim_cur;
+  /* One descriptor free: too few for a pipe, enough for GLib's own
+   * contexts (which would abort without one, outside this library). */
+  set_nofile (count_open_fds () + 1);
+
+  starved = true_task_new (flags);
+  start_watched (f, starved);
+  /* Its timeout needs the service thread's timer: it is kept. */
+  thread = test_track_task (gtask_sup_task_new_thread (return_true_func, NULL, NULL));
+  gtask_sup_task_set_timeout (thread, 60000);
+  start_watched (f, thread);
+  wait_outcome (f->ctx, f->rec, starved);
+  wait_outcome (f->ctx, f->rec, thread);
+
+  set_nofile (nofile);
+
+  assert_outcome (f->rec, thread, OUTCOME_SUCCEEDED, 0, 0);
+  g_assert_nonnull (gtask_sup_task_get_error (starved));
+  g_test_message ("out of descriptors: %s", gtask_sup_task_get_error (starved)->message);
+  g_assert_true (g_utf8_validate (gtask_sup_task_get_error (starved)->message, -1, NULL));
+
+  after = true_task_new (flags);
+  start_watched (f, after);
+  wait_outcome (f->ctx, f->rec, after);
+  assert_outcome (f->rec, after, OUTCOME_SUCCEEDED, 0, 0);
+}
+
+static void
+test_no_fd_at_first_use (gconstpointer data)
+{
+  TEST_SUMMARY ();
+
+  g_test_trap_subprocess ("/GtaskSup/Faults/no-fd-at-first-use/subprocess/child",
+                          test_upper_ms (60000) * G_TIME_SPAN_MILLISECOND,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*ERROR*");
+  g_test_trap_assert_stderr_unmatched ("*CRITICAL*");
+}
+
 static void
 test_few_fds (gconstpointer data)
 {
@@ -655,6 +714,13 @@ main (int   argc,
   TEST_ADD ("/GtaskSup/Faults/many-children", test_many_children,
             "1000 children (100 when slow) at max-concurrency 8 all succeed once; open fds "
             "and zombie children come back to their baseline");
+  g_test_add_data_func ("/GtaskSup/Faults/no-fd-at-first-use",
+                        "Short of file descriptors when the library first needs its service "
+                        "thread: the subprocess task fails with an error, nothing aborts, and "
+                        "the service starts once descriptors are back",
+                        test_no_fd_at_first_use);
+  TEST_ADD ("/GtaskSup/Faults/no-fd-at-first-use/subprocess/child", test_no_fd_at_first_use_child,
+            "The body of /GtaskSup/Faults/no-fd-at-first-use");
   g_test_add_data_func ("/GtaskSup/Faults/few-fds",
                         "With RLIMIT_NOFILE a few above the open fds, a subprocess task with "
                         "pipes fails with a GError (no abort, no hang), and succeeds once "
