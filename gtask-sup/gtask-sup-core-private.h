@@ -177,6 +177,8 @@ void     _gtask_sup_core_interrupt      (GtaskSupTask *task,
                                          guint         outcome,
                                          int           grace_ms);
 G_GNUC_INTERNAL
+int      _gtask_sup_core_final_state    (GtaskSupTask *task);
+G_GNUC_INTERNAL
 GtaskSupWaiters *_gtask_sup_core_finish (GtaskSupCore *core,
                                          GtaskSupTask *task,
                                          int           state,

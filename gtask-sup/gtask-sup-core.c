@@ -713,6 +713,27 @@ _gtask_sup_core_ensure_cancellable (GtaskSupTask *task)
 
 /* Finishing {{{1 */
 
+/* The public state that the decided outcome of @task makes final. */
+int
+_gtask_sup_core_final_state (GtaskSupTask *task)
+{
+  switch ((GtaskSupOutcome)task->outcome)
+    {
+    case GTASK_SUP_OUTCOME_RESULT:
+      return task->error != NULL ? GTASK_SUP_TASK_STATE_FAILED : GTASK_SUP_TASK_STATE_SUCCEEDED;
+    case GTASK_SUP_OUTCOME_TIMED_OUT:
+      return GTASK_SUP_TASK_STATE_TIMED_OUT;
+    case GTASK_SUP_OUTCOME_CANCELLED:
+    case GTASK_SUP_OUTCOME_NO_RESULT:
+    case GTASK_SUP_OUTCOME_KILLED:
+    case GTASK_SUP_OUTCOME_SILENCED:
+      return GTASK_SUP_TASK_STATE_FAILED;
+    case GTASK_SUP_OUTCOME_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 /* On the owner context, for the supervisor's complete hook: @task, decided,
  * becomes final in @state. Its deadline is disarmed, a slot held until the
  * outcome is freed, and waiting threads are woken. Returns the join_async()

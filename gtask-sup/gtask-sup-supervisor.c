@@ -140,26 +140,6 @@ static void gtask_sup_supervisor_start_child    (GtaskSupSupervisor *self,
 
 /* Reporting outcomes (the engine's hooks) {{{1 */
 
-static GtaskSupTaskState
-outcome_to_state (GtaskSupTask *task)
-{
-  switch ((GtaskSupOutcome)task->outcome)
-    {
-    case GTASK_SUP_OUTCOME_RESULT:
-      return task->error != NULL ? GTASK_SUP_TASK_STATE_FAILED : GTASK_SUP_TASK_STATE_SUCCEEDED;
-    case GTASK_SUP_OUTCOME_TIMED_OUT:
-      return GTASK_SUP_TASK_STATE_TIMED_OUT;
-    case GTASK_SUP_OUTCOME_CANCELLED:
-    case GTASK_SUP_OUTCOME_NO_RESULT:
-    case GTASK_SUP_OUTCOME_KILLED:
-    case GTASK_SUP_OUTCOME_SILENCED:
-      return GTASK_SUP_TASK_STATE_FAILED;
-    case GTASK_SUP_OUTCOME_NONE:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
 /* Completes the join_async() callers of @task with its final outcome. */
 static void
 complete_joiners (GtaskSupTask    *task,
@@ -225,7 +205,7 @@ gtask_sup_supervisor_complete (gpointer      owner,
   gboolean unref_now;
   gboolean restart;
 
-  state = outcome_to_state (task);
+  state = _gtask_sup_core_final_state (task);
   joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
   g_queue_unlink (&self->children, &task->child_link);

@@ -216,26 +216,6 @@ check_hook (CoreFixture *f)
     g_atomic_int_inc (&f->n_after_kill);
 }
 
-static int
-outcome_to_state (GtaskSupTask *task)
-{
-  switch ((GtaskSupOutcome)task->outcome)
-    {
-    case GTASK_SUP_OUTCOME_RESULT:
-      return task->error != NULL ? GTASK_SUP_TASK_STATE_FAILED : GTASK_SUP_TASK_STATE_SUCCEEDED;
-    case GTASK_SUP_OUTCOME_TIMED_OUT:
-      return GTASK_SUP_TASK_STATE_TIMED_OUT;
-    case GTASK_SUP_OUTCOME_CANCELLED:
-    case GTASK_SUP_OUTCOME_NO_RESULT:
-    case GTASK_SUP_OUTCOME_KILLED:
-    case GTASK_SUP_OUTCOME_SILENCED:
-      return GTASK_SUP_TASK_STATE_FAILED;
-    case GTASK_SUP_OUTCOME_NONE:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
 static gboolean
 hook_complete (gpointer      owner,
                GtaskSupTask *task)
@@ -248,7 +228,7 @@ hook_complete (gpointer      owner,
 
   check_hook (f);
 
-  state = outcome_to_state (task);
+  state = _gtask_sup_core_final_state (task);
   obs->complete_outcome = task->outcome;
   joiners = _gtask_sup_core_finish (f->core, task, state, &last);
   obs->complete_state = g_atomic_int_get (&task->state);

@@ -177,14 +177,6 @@ test_thread_owner_blocked (Fixture       *f,
 /* -------------------------------------------------------------------------- */
 
 static gboolean
-spawned_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  return process != NULL;
-}
-
-static gboolean
 pid_gone_cb (gpointer data)
 {
   return !test_pid_alive (GPOINTER_TO_INT (data));
@@ -215,7 +207,7 @@ test_subprocess_timeout_owner_blocked (Fixture       *f,
 
   /* Spawned without any iteration of the owner context. */
   deadline = t0 + test_upper_ms (TEST_WAIT_MS) * G_TIME_SPAN_MILLISECOND;
-  g_assert_cmpint (block_until (&w, spawned_cb, task, deadline, 2), >, 0);
+  g_assert_cmpint (block_until (&w, test_task_spawned_cb, task, deadline, 2), >, 0);
   process = gtask_sup_task_dup_subprocess (task);
   identifier = g_subprocess_get_identifier (process);
   g_assert_nonnull (identifier);

@@ -58,14 +58,6 @@ true_task_new (GSubprocessFlags flags)
   return proc_task_new (argv, flags);
 }
 
-static void
-start_watched (Fixture      *f,
-               GtaskSupTask *task)
-{
-  recorder_watch (f->rec, task);
-  fixture_start (f, task);
-}
-
 static const char *
 error_message (GtaskSupTask *task)
 {
@@ -76,28 +68,13 @@ error_message (GtaskSupTask *task)
   return error->message;
 }
 
-static gboolean
-spawned_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  return process != NULL;
-}
-
 /* The pid of @task's child, once it was spawned. */
 static int
 task_pid (Fixture      *f,
           GtaskSupTask *task)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  const char *identifier;
-  int pid;
+  int pid = test_task_wait_pid (f->ctx, task);
 
-  iterate_until (f->ctx, spawned_cb, task, TEST_WAIT_MS);
-  process = gtask_sup_task_dup_subprocess (task);
-  identifier = g_subprocess_get_identifier (process);
-  g_assert_nonnull (identifier);
-  pid = atoi (identifier);
   g_assert_cmpint (pid, >, 1);
   return pid;
 }
@@ -184,7 +161,7 @@ test_killed_from_outside (Fixture       *f,
   TEST_SUMMARY ();
 
   task = proc_task_new (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   pid = task_pid (f, task);
   g_assert_true (test_pid_alive (pid));
 
@@ -230,7 +207,7 @@ test_stdout_closed_early (Fixture       *f,
   t0 = g_get_monotonic_time ();
   task = sh_task_new ("echo partial; exec >&-; sleep 1; exit 3",
                       G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   wait_outcome (f->ctx, f->rec, task);
 
   /* The end of its stdout is not its end: the outcome is its exit status,
@@ -421,9 +398,9 @@ test_few_fds_child (Fixture       *f,
 
   /* The library's threads and contexts exist. */
   first = true_task_new (flags);
-  start_watched (f, first);
+  fixture_start_watched (f, first);
   first_thread = test_track_task (gtask_sup_task_new_thread (return_true_func, NULL, NULL));
-  start_watched (f, first_thread);
+  fixture_start_watched (f, first_thread);
   wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
   assert_outcome (f->rec, first, OUTCOME_SUCCEEDED, 0, 0);
   assert_outcome (f->rec, first_thread, OUTCOME_SUCCEEDED, 0, 0);
@@ -445,9 +422,9 @@ test_few_fds_child (Fixture       *f,
       set_nofile (open_fds + slack);
 
       starved = true_task_new (flags);
-      start_watched (f, starved);
+      fixture_start_watched (f, starved);
       thread = test_track_task (gtask_sup_task_new_thread (return_true_func, NULL, NULL));
-      start_watched (f, thread);
+      fixture_start_watched (f, thread);
       wait_outcome (f->ctx, f->rec, starved);
       wait_outcome (f->ctx, f->rec, thread);
 
@@ -482,9 +459,9 @@ test_few_fds_child (Fixture       *f,
 
   /* Descriptors are back: nothing was given up for good. */
   after = proc_task_new (echo_argv, flags);
-  start_watched (f, after);
+  fixture_start_watched (f, after);
   after_thread = test_track_task (gtask_sup_task_new_thread (return_true_func, NULL, NULL));
-  start_watched (f, after_thread);
+  fixture_start_watched (f, after_thread);
   wait_outcome (f->ctx, f->rec, after);
   wait_outcome (f->ctx, f->rec, after_thread);
   assert_outcome (f->rec, after, OUTCOME_SUCCEEDED, 0, 0);
@@ -521,11 +498,11 @@ test_no_fd_at_first_use_child (Fixture       *f,
   set_nofile (count_open_fds () + 1);
 
   starved = true_task_new (flags);
-  start_watched (f, starved);
+  fixture_start_watched (f, starved);
   /* Its timeout needs the service thread's timer: it is kept. */
   thread = test_track_task (gtask_sup_task_new_thread (return_true_func, NULL, NULL));
   gtask_sup_task_set_timeout (thread, 60000);
-  start_watched (f, thread);
+  fixture_start_watched (f, thread);
   wait_outcome (f->ctx, f->rec, starved);
   wait_outcome (f->ctx, f->rec, thread);
 
@@ -537,7 +514,7 @@ test_no_fd_at_first_use_child (Fixture       *f,
   g_assert_true (g_utf8_validate (gtask_sup_task_get_error (starved)->message, -1, NULL));
 
   after = true_task_new (flags);
-  start_watched (f, after);
+  fixture_start_watched (f, after);
   wait_outcome (f->ctx, f->rec, after);
   assert_outcome (f->rec, after, OUTCOME_SUCCEEDED, 0, 0);
 }

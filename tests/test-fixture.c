@@ -70,3 +70,12 @@ fixture_start (Fixture      *f,
   g_assert_no_error (error);
   g_assert_true (ok);
 }
+
+/* Starts @task with the fixture's recorder watching its notifies. */
+void
+fixture_start_watched (Fixture      *f,
+                       GtaskSupTask *task)
+{
+  recorder_watch (f->rec, task);
+  fixture_start (f, task);
+}

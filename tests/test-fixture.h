@@ -37,6 +37,8 @@ void     fixture_teardown (Fixture       *f,
                            gconstpointer  data);
 void     fixture_start    (Fixture       *f,
                            GtaskSupTask  *task);
+void     fixture_start_watched (Fixture      *f,
+                                GtaskSupTask *task);
 
 #define TEST_ADD(path, func, summary) \
   g_test_add ((path), Fixture, (summary), fixture_setup, (func), fixture_teardown)

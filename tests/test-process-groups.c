@@ -66,37 +66,14 @@ sh_task_new (const char *script)
   return proc_task_new (argv);
 }
 
-static void
-start_watched (Fixture      *f,
-               GtaskSupTask *task)
-{
-  recorder_watch (f->rec, task);
-  fixture_start (f, task);
-}
-
-static gboolean
-spawned_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  return process != NULL;
-}
-
 /* The id of @task's process group, as the library knows it: the pid of its
  * child, which leads a group of its own. */
 static int
 task_pgid (Fixture      *f,
            GtaskSupTask *task)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  const char *identifier;
-  int pid;
+  int pid = test_task_wait_pid (f->ctx, task);
 
-  iterate_until (f->ctx, spawned_cb, task, TEST_WAIT_MS);
-  process = gtask_sup_task_dup_subprocess (task);
-  identifier = g_subprocess_get_identifier (process);
-  g_assert_nonnull (identifier);
-  pid = atoi (identifier);
   g_assert_cmpint (pid, >, 1);
   g_assert_cmpint (getpgid (pid), ==, pid);
   return pid;
@@ -235,7 +212,7 @@ test_empty_after_reap (Fixture       *f,
   /* A child alone in its group, which dies of the SIGTERM */
   plain = proc_task_new (plain_argv);
   gtask_sup_task_set_shutdown_timeout (plain, LONG_GRACE_MS);
-  start_watched (f, plain);
+  fixture_start_watched (f, plain);
   plain_pgid = task_pgid (f, plain);
 
   /* The shell dies of the SIGTERM; the grandchild it leaves in its group
@@ -245,7 +222,7 @@ test_empty_after_reap (Fixture       *f,
                             "exec sleep 100 < /dev/null > /dev/null 2>&1' sh %s) & wait", quoted);
   task = sh_task_new (script);
   gtask_sup_task_set_shutdown_timeout (task, LONG_GRACE_MS);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
 
   pgid = task_pgid (f, task);
   grandchild = test_wait_pid_file (f->ctx, gcfile);
@@ -408,7 +385,7 @@ test_reused_id (Fixture       *f,
    * fires GRACE_MS after the cancel. */
   task = proc_task_new (argv);
   gtask_sup_task_set_shutdown_timeout (task, GRACE_MS);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   pgid = task_pgid (f, task);
 
   /* A sentinel with the same grace, cancelled after it, that only its own
@@ -417,7 +394,7 @@ test_reused_id (Fixture       *f,
   script = g_strdup_printf ("trap '' TERM; echo $$ > %s; while :; do sleep 0.05; done", quoted);
   sentinel = sh_task_new (script);
   gtask_sup_task_set_shutdown_timeout (sentinel, GRACE_MS);
-  start_watched (f, sentinel);
+  fixture_start_watched (f, sentinel);
   sentinel_pid = test_wait_pid_file (f->ctx, sentinel_file);
   g_assert_cmpint (sentinel_pid, ==, task_pgid (f, sentinel));
 
@@ -511,7 +488,7 @@ start_stubborn (Fixture    *f,
   gtask_sup_task_set_shutdown_timeout (task, -1);
   if (timeout_ms > 0)
     gtask_sup_task_set_timeout (task, timeout_ms);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   s->pid = test_wait_pid_file (f->ctx, s->pidfile);
   g_assert_cmpint (s->pid, ==, task_pgid (f, task));
   return task;

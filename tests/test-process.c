@@ -11,6 +11,35 @@
 
 #include "test-process.h"
 
+#include <stdlib.h>
+
+/* iterate_until() condition: the child of the subprocess task @task was
+ * spawned. */
+gboolean
+test_task_spawned_cb (gpointer task)
+{
+  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (task);
+
+  return process != NULL;
+}
+
+/* Iterates @ctx until the child of the subprocess task @task was spawned
+ * (bounded), and returns its pid, or 0 if it already exited and was
+ * reaped. */
+int
+test_task_wait_pid (GMainContext *ctx,
+                    GtaskSupTask *task)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  const char *identifier;
+
+  iterate_until (ctx, test_task_spawned_cb, task, TEST_WAIT_MS);
+  process = gtask_sup_task_dup_subprocess (task);
+  identifier = g_subprocess_get_identifier (process);
+
+  return identifier != NULL ? atoi (identifier) : 0;
+}
+
 /* Whether @pid is a live process: it exists and is not a zombie. GLib reaps
  * our children on its own worker thread, and an orphaned grandchild may stay
  * a zombie for as long as PID 1 does not reap it: a zombie is dead. */

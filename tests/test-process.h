@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <gtask-sup/gtask-sup.h>
+
 #include "test-util.h"
 
 G_BEGIN_DECLS
@@ -16,6 +18,9 @@ gint64   test_poll_pid_gone (int           pid,
 int      test_read_pid_file (const char   *path);
 int      test_wait_pid_file (GMainContext *ctx,
                              const char   *path);
+gboolean test_task_spawned_cb (gpointer      task);
+int      test_task_wait_pid   (GMainContext *ctx,
+                               GtaskSupTask *task);
 char    *test_tmpdir_new    (void);
 void     test_tmpdir_remove (const char   *dir);
 

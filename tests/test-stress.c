@@ -1089,14 +1089,6 @@ typedef struct
   guint silenced;   /* runs that ended with no outcome: their owner went first */
 } RaceStats;
 
-static gboolean
-spawned_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  return process != NULL;
-}
-
 /* Gives the subprocesses of @run a chance to be spawned (not a failure if
  * they are not: they may have been cancelled first). */
 static void
@@ -1113,7 +1105,7 @@ race_let_spawn (StressFixture *f,
           gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_FAILED &&
           gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_TIMED_OUT &&
           gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_SUCCEEDED)
-        test_iterate_until_impl (f->ctx, spawned_cb, task, 20);
+        test_iterate_until_impl (f->ctx, test_task_spawned_cb, task, 20);
       track_process (task);
     }
 }
@@ -1189,7 +1181,7 @@ race_run_start (StressFixture *f,
         {
           /* a subprocess: usually once it runs */
           if (work.kind == GTASK_SUP_TASK_KIND_SUBPROCESS && g_rand_int_range (rand, 0, 4) != 0)
-            test_iterate_until_impl (f->ctx, spawned_cb, task, 20);
+            test_iterate_until_impl (f->ctx, test_task_spawned_cb, task, 20);
           iterate_some (f->ctx, g_rand_int_range (rand, 0, 3));
           spin_us (g_rand_int_range (rand, 0, 300));
           run->rec->in_call = TRUE;

@@ -39,36 +39,6 @@ sh_task_new (const char       *script,
   return proc_task_new (argv, flags);
 }
 
-static void
-start_watched (Fixture      *f,
-               GtaskSupTask *task)
-{
-  recorder_watch (f->rec, task);
-  fixture_start (f, task);
-}
-
-static gboolean
-spawned_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  return process != NULL;
-}
-
-/* The pid of @task's child, once it is spawned (0 if it already exited). */
-static int
-task_pid (Fixture      *f,
-          GtaskSupTask *task)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  const char *identifier;
-
-  iterate_until (f->ctx, spawned_cb, task, TEST_WAIT_MS);
-  process = gtask_sup_task_dup_subprocess (task);
-  identifier = g_subprocess_get_identifier (process);
-  return identifier != NULL ? atoi (identifier) : 0;
-}
-
 /* @pid ignores SIGTERM: it can only die of a SIGKILL sent @grace_ms after
  * @t0, so it must be alive whenever it is checked before. */
 static void
@@ -99,10 +69,10 @@ start_stubborn (Fixture    *f,
   GtaskSupTask *task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
 
   gtask_sup_task_set_shutdown_timeout (task, GRACE_MS);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   *pid = test_wait_pid_file (f->ctx, pidfile);
   g_assert_cmpint (*pid, >, 1);
-  g_assert_cmpint (*pid, ==, task_pid (f, task));
+  g_assert_cmpint (*pid, ==, test_task_wait_pid (f->ctx, task));
   g_assert_true (test_pid_alive (*pid));
   return task;
 }
@@ -135,10 +105,10 @@ test_stdout (Fixture       *f,
   task = sh_task_new ("printf 'out:%s\\n' gtask; printf tail; echo ignored >&2",
                       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_assert_null (gtask_sup_task_dup_subprocess (task));
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   /* more than a pipe buffer */
   big = sh_task_new ("yes 0123456789 | head -n 20000", G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  start_watched (f, big);
+  fixture_start_watched (f, big);
 
   wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
   assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
@@ -174,7 +144,7 @@ test_no_pipe (Fixture       *f,
   TEST_SUMMARY ();
 
   task = proc_task_new (argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   thread = probe_task_new (p);
   fixture_start (f, thread);
 
@@ -205,7 +175,7 @@ test_stdin_pipe (Fixture       *f,
 
   /* cat ends at the end of its input: it must come */
   task = proc_task_new (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   wait_outcome (f->ctx, f->rec, task);
   assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
   value = gtask_sup_task_get_value (task);
@@ -227,13 +197,13 @@ test_exit_code (Fixture       *f,
   tail = sh_task_new ("echo out; echo first-line >&2; printf 'bad \\377 byte\\n' >&2; "
                       "echo last-line >&2; exit 3",
                       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  start_watched (f, tail);
+  fixture_start_watched (f, tail);
   plain = sh_task_new ("exit 4", G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, plain);
+  fixture_start_watched (f, plain);
   longer = sh_task_new ("i=0; while [ $i -lt 300 ]; do echo stderr-line-$i >&2; i=$((i+1)); done; "
                         "exit 1",
                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  start_watched (f, longer);
+  fixture_start_watched (f, longer);
 
   wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
 
@@ -271,9 +241,9 @@ test_exit_code_empty_stderr (Fixture       *f,
 
   /* stderr captured, but nothing written to it: no tail */
   code = sh_task_new ("exit 5", G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  start_watched (f, code);
+  fixture_start_watched (f, code);
   killed = sh_task_new ("kill -KILL $$", G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  start_watched (f, killed);
+  fixture_start_watched (f, killed);
 
   wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
   assert_outcome (f->rec, code, OUTCOME_FAILED, G_SPAWN_EXIT_ERROR, 5);
@@ -294,9 +264,9 @@ test_signal (Fixture       *f,
   TEST_SUMMARY ();
 
   term = sh_task_new ("kill -TERM $$", G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, term);
+  fixture_start_watched (f, term);
   segv = sh_task_new ("ulimit -c 0; kill -SEGV $$", G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, segv);
+  fixture_start_watched (f, segv);
 
   wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
 
@@ -335,7 +305,7 @@ test_missing_program (Fixture       *f,
   g_assert_null (recorder_get (f->rec, task));
 
   task_abs = proc_task_new (argv_abs, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  start_watched (f, task_abs);
+  fixture_start_watched (f, task_abs);
 
   wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
   assert_outcome (f->rec, task, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
@@ -360,11 +330,11 @@ test_spawn_failure_frees_slot (Fixture       *f,
   /* One slot: each task runs only once the one before it gave it back. */
   gtask_sup_supervisor_set_max_concurrency (f->sup, 1);
   empty = proc_task_new (empty_argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, empty);
+  fixture_start_watched (f, empty);
   missing = proc_task_new (missing_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  start_watched (f, missing);
+  fixture_start_watched (f, missing);
   after = proc_task_new (true_argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, after);
+  fixture_start_watched (f, after);
 
   wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
   assert_outcome (f->rec, empty, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
@@ -402,11 +372,11 @@ test_non_utf8_program (Fixture       *f,
   g_assert_no_errno (symlink (sh, link));
 
   missing = proc_task_new (missing_argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, missing);
+  fixture_start_watched (f, missing);
   exited = proc_task_new (exit_argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, exited);
+  fixture_start_watched (f, exited);
   signaled = proc_task_new (signal_argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, signaled);
+  fixture_start_watched (f, signaled);
 
   wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
 
@@ -449,8 +419,8 @@ test_timeout (Fixture       *f,
   gtask_sup_task_set_timeout (task, timeout);
   gtask_sup_task_set_shutdown_timeout (task, GRACE_MS);
   t0 = g_get_monotonic_time ();
-  start_watched (f, task);
-  pid = task_pid (f, task);
+  fixture_start_watched (f, task);
+  pid = test_task_wait_pid (f->ctx, task);
   g_assert_cmpint (pid, >, 1);
   g_assert_true (test_pid_alive (pid));
 
@@ -485,10 +455,10 @@ test_shutdown_terminated (Fixture       *f,
   TEST_SUMMARY ();
 
   task = proc_task_new (argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, task);
-  pid = task_pid (f, task);
+  fixture_start_watched (f, task);
+  pid = test_task_wait_pid (f->ctx, task);
   own = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, own);
+  fixture_start_watched (f, own);
   test_wait_pid_file (f->ctx, pidfile);
 
   /* Dying of the SIGTERM of a shutdown is a cancellation, long before the
@@ -698,9 +668,9 @@ test_grandchild (Fixture       *f,
   script = g_strdup_printf ("sleep 100 & trap '' TERM; echo $! > %s; wait; exit 0", quoted);
   task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
   gtask_sup_task_set_shutdown_timeout (task, 60000);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   grandchild = test_wait_pid_file (f->ctx, pidfile);
-  pid = task_pid (f, task);
+  pid = test_task_wait_pid (f->ctx, task);
   g_assert_cmpint (grandchild, !=, pid);
   g_assert_true (test_pid_alive (grandchild));
 
@@ -733,9 +703,9 @@ test_grandchild_killed (Fixture       *f,
   script = g_strdup_printf ("trap '' TERM; sleep 100 & echo $! > %s; wait", quoted);
   task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
   gtask_sup_task_set_shutdown_timeout (task, GRACE_MS);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   grandchild = test_wait_pid_file (f->ctx, pidfile);
-  pid = task_pid (f, task);
+  pid = test_task_wait_pid (f->ctx, task);
   g_assert_cmpint (grandchild, !=, pid);
 
   t0 = g_get_monotonic_time ();
@@ -770,10 +740,10 @@ test_cancel_queued (Fixture       *f,
   blocker = probe_task_new (blocker_p);
   fixture_start (f, blocker);
   task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, task);
+  fixture_start_watched (f, task);
   timed = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
   gtask_sup_task_set_timeout (timed, 50);
-  start_watched (f, timed);
+  fixture_start_watched (f, timed);
   iterate_until_int_eq (f->ctx, &blocker_p->n_runs, 1, TEST_WAIT_MS);
   g_assert_cmpint (gtask_sup_task_get_state (task), ==, GTASK_SUP_TASK_STATE_QUEUED);
 
@@ -895,7 +865,7 @@ test_outlives_context (Fixture       *f,
 
   /* The subprocess service still works for everyone else. */
   after = proc_task_new (argv, G_SUBPROCESS_FLAGS_NONE);
-  start_watched (f, after);
+  fixture_start_watched (f, after);
   wait_outcome (f->ctx, f->rec, after);
   assert_outcome (f->rec, after, OUTCOME_SUCCEEDED, 0, 0);
   test_tmpdir_remove (dir);
