@@ -865,8 +865,9 @@ gtask_sup_task_return (GtaskSupTask   *self,
   _gtask_sup_core_unlock (core);
 
   if (twice)
-    g_critical ("%s: task %p (%s) was already completed",
-                G_STRFUNC, self, _gtask_sup_task_display_name (self) ? _gtask_sup_task_display_name (self) : "unnamed");
+    g_critical ("%s: task %p (%s) was already completed", G_STRFUNC, self,
+                _gtask_sup_task_display_name (self) != NULL
+                ? _gtask_sup_task_display_name (self) : "unnamed");
 
   if (taken)
     return;
@@ -1168,7 +1169,8 @@ gtask_sup_task_propagate_boolean (GtaskSupTask  *self,
   if (gtask_sup_task_propagate_error (self, error))
     return FALSE;
 
-  g_return_val_if_fail (self->result != NULL && G_VALUE_HOLDS_BOOLEAN (&self->result->value), FALSE);
+  g_return_val_if_fail (self->result != NULL &&
+                        G_VALUE_HOLDS_BOOLEAN (&self->result->value), FALSE);
 
   return g_value_get_boolean (&self->result->value);
 }
@@ -1530,10 +1532,14 @@ gtask_sup_task_join_async (GtaskSupTask        *self,
        * before this one was in. What is left is completed here (each
        * waiter only once). */
       if (_gtask_sup_task_is_final (self))
-        _gtask_sup_waiters_complete (joiners,
-                                     gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED
-                                     ? NULL : _gtask_sup_task_peek_error (self),
-                                     FALSE);
+        {
+          gboolean succeeded =
+            gtask_sup_task_get_state (self) == GTASK_SUP_TASK_STATE_SUCCEEDED;
+
+          _gtask_sup_waiters_complete (joiners,
+                                       succeeded ? NULL : _gtask_sup_task_peek_error (self),
+                                       FALSE);
+        }
 
       _gtask_sup_core_release_joiners (joiners);
       return;
@@ -1567,7 +1573,8 @@ gtask_sup_task_join_finish (GtaskSupTask  *self,
 {
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gtask_sup_task_join_async, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gtask_sup_task_join_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
