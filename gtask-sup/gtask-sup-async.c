@@ -32,11 +32,13 @@ async_start (GtaskSupTask *task)
   if (_gtask_sup_core_work_begin (core, task))
     {
       GCancellable *cancellable = _gtask_sup_core_ensure_cancellable (task);
+      GtaskSupTask *previous = _gtask_sup_task_push_current (task);
 
       /* The operations it starts call back on the thread-default context. */
       g_main_context_push_thread_default (core->context);
       work->func (task, cancellable, work->data);
       g_main_context_pop_thread_default (core->context);
+      _gtask_sup_task_pop_current (previous);
     }
 
   _gtask_sup_core_work_done (core, task);

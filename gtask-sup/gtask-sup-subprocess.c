@@ -637,6 +637,10 @@ static const GtaskSupKind subprocess_kind = {
  * period is over. The kill does not depend on the owner context: it
  * happens even if nothing iterates it any more.
  *
+ * The task is named after the program's basename, in UTF-8 (`sha256sum`
+ * for `/usr/bin/sha256sum`), until [method@GtaskSup.Task.set_name] names it
+ * otherwise; the name is the detail of its outcome signals.
+ *
  * Returns: (transfer full): a new task, in state %GTASK_SUP_TASK_STATE_NEW
  *
  * Since: 1.0
@@ -653,6 +657,10 @@ gtask_sup_task_new_subprocess (const char * const *argv,
   self = _gtask_sup_task_new_for_kind (&subprocess_kind);
   PROC_WORK (self)->argv = g_strdupv ((char **)argv);
   PROC_WORK (self)->flags = flags;
+  /* Named after the program until named otherwise, as a newcomer expects
+   * of "failed::sha256sum" and of error messages. */
+  if (*argv[0] != '\0')
+    _gtask_sup_task_take_name (self, g_filename_display_basename (argv[0]));
 
   return self;
 }

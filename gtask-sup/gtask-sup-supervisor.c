@@ -99,8 +99,11 @@ struct _GtaskSupSupervisor
   GArray           *silence_hooks;    /* SilenceHook, for streams and scopes */
   GError           *stop_reason;
   GtaskSupWaiters   shutdown_waiters; /* of shutdown_async() */
+  GtaskSupWaiters   drain_waiters;    /* of drain_async() */
 
   guint             closed : 1;
+  guint             draining : 1;     /* closed by close() or drain_async() */
+  guint             log_unhandled : 1;
   guint             stopping : 1;     /* shutting its children down */
   guint             stopped : 1;      /* ::stopped was emitted */
 };
@@ -116,6 +119,7 @@ enum {
   PROP_N_RUNNING,
   PROP_N_QUEUED,
   PROP_CLOSED,
+  PROP_LOG_UNHANDLED,
   N_PROPS
 };
 
@@ -190,6 +194,46 @@ gtask_sup_supervisor_restart (GtaskSupSupervisor *self,
   gtask_sup_supervisor_start_child (self, run);
 }
 
+/* Logs a failure or timeout that nobody will hear of, as Elixir's logger
+ * reports a crashed task: no handler for its signal (with or without the
+ * detail), no stream (which reports it as an item), no join_async(). A
+ * task that was cancelled or shut down was stopped on purpose: not logged.
+ * Not translated, as GLib's own warnings. */
+static void
+gtask_sup_supervisor_log_unhandled (GtaskSupSupervisor *self,
+                                    GtaskSupTask       *task,
+                                    GtaskSupTaskState   state,
+                                    GQuark              detail,
+                                    gboolean            joined)
+{
+  const GError *error;
+  const char *name;
+  guint signal_id;
+
+  if (state == GTASK_SUP_TASK_STATE_SUCCEEDED ||
+      task->group != NULL ||
+      joined ||
+      task->shutting_down)
+    return;
+
+  error = _gtask_sup_task_peek_error (task);
+  if (state == GTASK_SUP_TASK_STATE_FAILED &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  signal_id = state == GTASK_SUP_TASK_STATE_FAILED ? signals[FAILED] : signals[TIMED_OUT];
+  if (g_signal_has_handler_pending (self, signal_id, detail, FALSE))
+    return;
+
+  name = _gtask_sup_task_display_name (task);
+  if (state == GTASK_SUP_TASK_STATE_FAILED)
+    g_warning ("Task “%s” failed, and no handler of ::failed heard it: %s",
+               name != NULL ? name : "(unnamed)", error != NULL ? error->message : "");
+  else
+    g_warning ("Task “%s” timed out, and no handler of ::timed-out heard it: %s",
+               name != NULL ? name : "(unnamed)", error != NULL ? error->message : "");
+}
+
 /* The engine's complete hook: makes a decided task final and emits its
  * outcome, on the owner context. */
 static gboolean
@@ -227,6 +271,9 @@ gtask_sup_supervisor_complete (gpointer      owner,
   name = _gtask_sup_task_display_name (task);
   detail = name != NULL ? g_quark_try_string (name) : 0;
 
+  if (self->log_unhandled)
+    gtask_sup_supervisor_log_unhandled (self, task, state, detail, joiners != NULL);
+
   switch (state)
     {
     case GTASK_SUP_TASK_STATE_SUCCEEDED:
@@ -256,7 +303,7 @@ gtask_sup_supervisor_complete (gpointer      owner,
   complete_joiners (task, joiners, core->dead);
 
   restart = _gtask_sup_task_should_restart (task);
-  if (restart && !self->stopping && !core->dead)
+  if (restart && !self->stopping && !self->draining && !core->dead)
     gtask_sup_supervisor_restart (self, task);
 
   /* The child reference, if the work is over: the engine drops it once
@@ -437,6 +484,8 @@ gtask_sup_supervisor_dispatched (gpointer owner)
   gtask_sup_supervisor_notify_counts (self);
   if (!self->core->dead)
     gtask_sup_supervisor_check_stopped (self);
+  if (!self->core->dead && self->children.length == 0)
+    _gtask_sup_waiters_complete (&self->drain_waiters, NULL, FALSE);
 }
 
 static const GtaskSupCoreHooks core_hooks = {
@@ -549,8 +598,9 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
       hook->func (self, hook->data);
     }
 
-  /* Nothing is left running: a pending shutdown is complete. */
+  /* Nothing is left running: a pending shutdown or drain is complete. */
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, TRUE);
+  _gtask_sup_waiters_complete (&self->drain_waiters, NULL, TRUE);
 
   /* A finished subprocess has no group left to signal; a running one gets
    * SIGTERM and, from the service thread, SIGKILL after its grace: also one
@@ -709,6 +759,10 @@ gtask_sup_supervisor_get_property (GObject    *object,
       g_value_set_boolean (value, gtask_sup_supervisor_get_closed (self));
       break;
 
+    case PROP_LOG_UNHANDLED:
+      g_value_set_boolean (value, gtask_sup_supervisor_get_log_unhandled (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -747,6 +801,10 @@ gtask_sup_supervisor_set_property (GObject      *object,
 
     case PROP_MAX_SECONDS:
       gtask_sup_supervisor_set_max_seconds (self, g_value_get_uint (value));
+      break;
+
+    case PROP_LOG_UNHANDLED:
+      gtask_sup_supervisor_set_log_unhandled (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -901,10 +959,13 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
   /**
    * GtaskSupSupervisor:closed: (getter get_closed)
    *
-   * Whether the supervisor refuses new tasks: it was shut down, it gave up
-   * after too many restarts, or its owner was disposed. Its `notify` is
-   * emitted with [signal@GtaskSup.Supervisor::stopped] (never after the
-   * owner was disposed).
+   * Whether the supervisor refuses new tasks: it was closed with
+   * [method@GtaskSup.Supervisor.close] or
+   * [method@GtaskSup.Supervisor.drain_async], shut down, it gave up after
+   * too many restarts, or its owner was disposed. Its `notify` is emitted
+   * by `close()` and `drain_async()`, and with
+   * [signal@GtaskSup.Supervisor::stopped] (never after the owner was
+   * disposed).
    *
    * Since: 1.0
    */
@@ -912,6 +973,25 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
     g_param_spec_boolean ("closed", NULL, NULL,
                           FALSE,
                           (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GtaskSupSupervisor:log-unhandled:
+   *
+   * Whether a task that fails or times out unheard is logged, as Elixir's
+   * logger reports a crashed task: one warning (log domain `GtaskSup`)
+   * with the task's name and the error's message, when no handler of
+   * [signal@GtaskSup.Supervisor::failed] (resp.
+   * [signal@GtaskSup.Supervisor::timed-out]) is connected for it, with or
+   * without its detail, no [method@GtaskSup.Task.join_async] waits for it,
+   * and it is not a [class@GtaskSup.Stream]'s item (the stream reports
+   * those). A task cancelled or shut down on purpose is never logged.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LOG_UNHANDLED] =
+    g_param_spec_boolean ("log-unhandled", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1023,6 +1103,8 @@ gtask_sup_supervisor_init (GtaskSupSupervisor *self)
   g_weak_ref_init (&self->owner_ref, NULL);
   g_queue_init (&self->children);
   _gtask_sup_waiters_init (&self->shutdown_waiters);
+  _gtask_sup_waiters_init (&self->drain_waiters);
+  self->log_unhandled = TRUE;
   self->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->max_restarts = 3;
   self->max_seconds = 5;
@@ -1244,8 +1326,8 @@ gtask_sup_supervisor_get_n_queued (GtaskSupSupervisor *self)
  * gtask_sup_supervisor_get_closed: (get-property closed)
  * @self: a supervisor
  *
- * Gets whether the supervisor is closed: it was shut down, it gave up
- * after too many restarts, or its owner was disposed; so
+ * Gets whether the supervisor is closed: it was closed, drained or shut
+ * down, it gave up after too many restarts, or its owner was disposed; so
  * [method@GtaskSup.Supervisor.start] fails with %GTASK_SUP_ERROR_CLOSED.
  *
  * Returns: %TRUE if the supervisor is closed
@@ -1339,7 +1421,10 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
 
   if (self->closed)
     {
-      if (self->stopping)
+      if (self->draining && !self->stopping)
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_CLOSED,
+                             _("The supervisor is closed: it finishes its tasks and takes no new one"));
+      else if (self->stopping)
         g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_CLOSED,
                              _("The supervisor is closed: it was shut down"));
       else
@@ -1369,6 +1454,7 @@ gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
 {
   task->child_link.data = task;
   g_queue_push_tail_link (&self->children, &task->child_link);
+  _gtask_sup_task_adopt (task);
   g_object_ref (task);
 
   _gtask_sup_core_start (self->core, task);
@@ -1579,6 +1665,222 @@ gtask_sup_supervisor_shutdown_finish (GtaskSupSupervisor  *self,
                         gtask_sup_supervisor_shutdown_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * gtask_sup_supervisor_get_log_unhandled: (get-property log-unhandled)
+ * @self: a supervisor
+ *
+ * Gets whether failures and timeouts nobody hears of are logged.
+ *
+ * Returns: %TRUE if they are logged
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_supervisor_get_log_unhandled (GtaskSupSupervisor *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
+
+  return self->log_unhandled;
+}
+
+/**
+ * gtask_sup_supervisor_set_log_unhandled: (set-property log-unhandled)
+ * @self: a supervisor
+ * @log_unhandled: whether to log
+ *
+ * Sets whether a task that fails or times out with no handler to hear it
+ * logs a warning; see [property@GtaskSup.Supervisor:log-unhandled]. Call it
+ * on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_set_log_unhandled (GtaskSupSupervisor *self,
+                                        gboolean            log_unhandled)
+{
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+
+  log_unhandled = !!log_unhandled;
+  if (self->log_unhandled == (guint)log_unhandled)
+    return;
+
+  self->log_unhandled = log_unhandled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG_UNHANDLED]);
+}
+
+/**
+ * gtask_sup_supervisor_close:
+ * @self: a supervisor
+ *
+ * Closes the supervisor gently: [method@GtaskSup.Supervisor.start] fails
+ * with %GTASK_SUP_ERROR_CLOSED from now on, and no task is restarted any
+ * more, but running and queued tasks go on and end as they would have.
+ * Nothing is cancelled. [method@GtaskSup.Supervisor.drain_async] waits for
+ * the last of them; [method@GtaskSup.Supervisor.shutdown_async] still stops
+ * them. Closing a closed supervisor does nothing.
+ *
+ * Call it on the owner context's thread. `notify::closed` is emitted from
+ * inside the call.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_close (GtaskSupSupervisor *self)
+{
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+
+  if (self->closed)
+    return;
+
+  self->closed = TRUE;
+  self->draining = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+}
+
+/**
+ * gtask_sup_supervisor_drain_async:
+ * @self: a supervisor
+ * @cancellable: (nullable): a #GCancellable to stop waiting (the tasks go
+ *   on)
+ * @callback: (scope async) (closure user_data): called once the
+ *   supervisor has no task left
+ * @user_data: data for @callback
+ *
+ * Closes the supervisor as [method@GtaskSup.Supervisor.close] does, and
+ * waits until every task it runs or queues has emitted its outcome: the
+ * gentle sibling of [method@GtaskSup.Supervisor.shutdown_async], which
+ * stops them. Tasks end as they would have; none is restarted.
+ *
+ * @callback is called on the thread-default main context of the caller,
+ * from an iteration of it (never from inside this call), after the outcome
+ * of the last task was emitted; at once (from the next iteration) if there
+ * is none. If the owner is disposed meanwhile, every task is cancelled
+ * silently and it completes from a later iteration all the same.
+ * [signal@GtaskSup.Supervisor::stopped] is not emitted: the supervisor is
+ * closed, not shut down.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_drain_async (GtaskSupSupervisor  *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) waiter = NULL;
+
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  waiter = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter, gtask_sup_supervisor_drain_async);
+  g_task_set_name (waiter, "[gtask-sup] drain");
+
+  gtask_sup_supervisor_close (self);
+
+  if (self->core->dead || self->children.length == 0)
+    {
+      _gtask_sup_return_later (waiter, NULL);
+      return;
+    }
+
+  _gtask_sup_waiters_add (&self->drain_waiters, waiter);
+}
+
+/**
+ * gtask_sup_supervisor_drain_finish:
+ * @self: a supervisor
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@GtaskSup.Supervisor.drain_async].
+ *
+ * Returns: %TRUE once the supervisor has no task left; %FALSE with
+ *   %G_IO_ERROR_CANCELLED if the wait was cancelled first
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_supervisor_drain_finish (GtaskSupSupervisor  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gtask_sup_supervisor_drain_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * gtask_sup_supervisor_terminate_child:
+ * @self: a supervisor
+ * @task: a task
+ * @grace_ms: how long to wait for the work to stop, in milliseconds: 0 to
+ *   kill at once, -1 to wait forever
+ * @error: return location for a #GError
+ *
+ * Shuts @task down as [method@GtaskSup.Task.shutdown] does, if it is a
+ * child of the supervisor, and says whether it was, as Elixir's
+ * `Task.Supervisor.terminate_child/2` does. A child is a task started on
+ * this supervisor whose outcome was not emitted yet.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Returns: %TRUE if @task was a child and is being shut down (its outcome
+ *   follows from a later iteration, as usual); %FALSE with
+ *   %GTASK_SUP_ERROR_NOT_FOUND if it was never started here, or has ended
+ *   already (it keeps its outcome)
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_supervisor_terminate_child (GtaskSupSupervisor  *self,
+                                      GtaskSupTask        *task,
+                                      int                  grace_ms,
+                                      GError             **error)
+{
+  const char *name;
+
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (task), FALSE);
+  g_return_val_if_fail (grace_ms >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (task->core == self->core && !_gtask_sup_task_is_final (task))
+    {
+      gtask_sup_task_shutdown (task, grace_ms);
+      return TRUE;
+    }
+
+  name = _gtask_sup_task_display_name (task);
+  if (task->core == self->core)
+    {
+      if (name != NULL)
+        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                     _("Task “%s” is no longer a child of the supervisor: it has ended"),
+                     name);
+      else
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                             _("The task is no longer a child of the supervisor: it has ended"));
+    }
+  else
+    {
+      if (name != NULL)
+        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                     _("Task “%s” is not a child of the supervisor: it was not started there"),
+                     name);
+      else
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                             _("The task is not a child of the supervisor: it was not started there"));
+    }
+
+  return FALSE;
 }
 
 /* vim:set foldmethod=marker: */

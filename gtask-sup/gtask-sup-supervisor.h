@@ -82,5 +82,26 @@ GTASK_SUP_AVAILABLE_IN_1_0
 gboolean            gtask_sup_supervisor_shutdown_finish     (GtaskSupSupervisor  *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_close               (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_drain_async         (GtaskSupSupervisor  *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_drain_finish        (GtaskSupSupervisor  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_terminate_child     (GtaskSupSupervisor  *self,
+                                                              GtaskSupTask        *task,
+                                                              int                  grace_ms,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_get_log_unhandled   (GtaskSupSupervisor  *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_log_unhandled   (GtaskSupSupervisor  *self,
+                                                              gboolean             log_unhandled);
 
 G_END_DECLS

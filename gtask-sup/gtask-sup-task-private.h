@@ -104,5 +104,14 @@ G_GNUC_INTERNAL
 void     _gtask_sup_task_notify_progress (GtaskSupTask *self);
 G_GNUC_INTERNAL
 const char *_gtask_sup_task_display_name (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_take_name       (GtaskSupTask *self,
+                                          char         *name);
+G_GNUC_INTERNAL
+GtaskSupTask *_gtask_sup_task_push_current (GtaskSupTask *task);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_pop_current     (GtaskSupTask *previous);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_adopt           (GtaskSupTask *self);
 
 G_END_DECLS

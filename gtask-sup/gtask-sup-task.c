@@ -56,6 +56,11 @@ G_DEFINE_FINAL_TYPE (GtaskSupTask, gtask_sup_task, G_TYPE_OBJECT)
 static GParamSpec *properties[N_PROPS];
 
 static G_DEFINE_QUARK (gtask-sup-origin, origin)
+static G_DEFINE_QUARK (gtask-sup-parent, parent)
+
+/* The task whose work runs on this thread: set around a thread function
+ * and an async function. */
+static GPrivate current_task;
 static G_DEFINE_QUARK (gtask-sup-name, name)
 
 /* Internal API {{{1 */
@@ -77,11 +82,41 @@ _gtask_sup_task_display_name (GtaskSupTask *self)
   return g_object_get_qdata (G_OBJECT (self), name_quark ());
 }
 
-static void
-task_take_name (GtaskSupTask *self,
-                char         *name)
+void
+_gtask_sup_task_take_name (GtaskSupTask *self,
+                           char         *name)
 {
   g_object_set_qdata_full (G_OBJECT (self), name_quark (), name, g_free);
+}
+
+/* Makes @task the current task of this thread while its work runs; returns
+ * the one it replaces, for _gtask_sup_task_pop_current(). */
+GtaskSupTask *
+_gtask_sup_task_push_current (GtaskSupTask *task)
+{
+  GtaskSupTask *previous = g_private_get (&current_task);
+
+  g_private_set (&current_task, task);
+
+  return previous;
+}
+
+void
+_gtask_sup_task_pop_current (GtaskSupTask *previous)
+{
+  g_private_set (&current_task, previous);
+}
+
+/* Records the current task of this thread, if any, as the parent of @self,
+ * which is being started. */
+void
+_gtask_sup_task_adopt (GtaskSupTask *self)
+{
+  GtaskSupTask *current = g_private_get (&current_task);
+
+  if (current != NULL && current != self)
+    g_object_set_qdata_full (G_OBJECT (self), parent_quark (),
+                             g_object_ref (current), g_object_unref);
 }
 
 static GError *
@@ -171,9 +206,13 @@ _gtask_sup_task_new_restart (GtaskSupTask *self)
   GtaskSupTask *origin;
 
   run->restart = self->restart;
-  task_take_name (run, g_strdup (_gtask_sup_task_display_name (self)));
+  _gtask_sup_task_take_name (run, g_strdup (_gtask_sup_task_display_name (self)));
   run->timeout = self->timeout;
   run->shutdown_timeout = self->shutdown_timeout;
+  if (gtask_sup_task_get_parent (self) != NULL)
+    g_object_set_qdata_full (G_OBJECT (run), parent_quark (),
+                             g_object_ref (gtask_sup_task_get_parent (self)),
+                             g_object_unref);
   origin = g_object_get_qdata (G_OBJECT (self), origin_quark ());
   g_object_set_qdata_full (G_OBJECT (run), origin_quark (),
                            g_object_ref (origin != NULL ? origin : self),
@@ -616,7 +655,7 @@ gtask_sup_task_set_name (GtaskSupTask *self,
   if (g_strcmp0 (_gtask_sup_task_display_name (self), name) == 0)
     return;
 
-  task_take_name (self, g_strdup (name));
+  _gtask_sup_task_take_name (self, g_strdup (name));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
@@ -636,6 +675,54 @@ gtask_sup_task_get_kind (GtaskSupTask *self)
   g_return_val_if_fail (GTASK_SUP_IS_TASK (self), GTASK_SUP_TASK_KIND_THREAD);
 
   return self->kind != NULL ? self->kind->kind : GTASK_SUP_TASK_KIND_THREAD;
+}
+
+/**
+ * gtask_sup_task_get_current:
+ *
+ * Gets the task whose work runs on the calling thread: inside a
+ * [callback@GtaskSup.ThreadFunc], the task it runs for, and inside a
+ * [callback@GtaskSup.AsyncFunc], the task it starts. Elsewhere (on the
+ * owner context outside an async function, in the callback of an
+ * operation the async function started, in a signal handler), it is %NULL.
+ *
+ * A task started while another one is current records it as its parent:
+ * see [method@GtaskSup.Task.get_parent]. Useful for logging, and to find
+ * the supervisor work belongs to.
+ *
+ * Any thread may call it.
+ *
+ * Returns: (transfer none) (nullable): the current task, or %NULL
+ *
+ * Since: 1.0
+ */
+GtaskSupTask *
+gtask_sup_task_get_current (void)
+{
+  return g_private_get (&current_task);
+}
+
+/**
+ * gtask_sup_task_get_parent:
+ * @self: a task
+ *
+ * Gets the task that was current ([func@GtaskSup.Task.get_current]) on the
+ * thread that started @self with [method@GtaskSup.Supervisor.start]: the
+ * task whose async function started it, for instance. Each run of a
+ * restarted task has the parent of the first run. The parent is kept alive
+ * as long as @self.
+ *
+ * Returns: (transfer none) (nullable): the parent task, or %NULL if @self
+ *   was not started from inside another task's work
+ *
+ * Since: 1.0
+ */
+GtaskSupTask *
+gtask_sup_task_get_parent (GtaskSupTask *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
+
+  return g_object_get_qdata (G_OBJECT (self), parent_quark ());
 }
 
 /**

@@ -30,6 +30,10 @@ GTASK_SUP_AVAILABLE_IN_1_0
 GtaskSupTask       *gtask_sup_task_new_subprocess      (const char * const  *argv,
                                                         GSubprocessFlags     flags);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_new_completed       (const GValue        *value);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_new_failed          (const GError        *error);
+GTASK_SUP_AVAILABLE_IN_1_0
 GSubprocess        *gtask_sup_task_dup_subprocess      (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 const char         *gtask_sup_task_get_name            (GtaskSupTask        *self);
@@ -38,6 +42,10 @@ void                gtask_sup_task_set_name            (GtaskSupTask        *sel
                                                         const char          *name);
 GTASK_SUP_AVAILABLE_IN_1_0
 GtaskSupTaskKind    gtask_sup_task_get_kind            (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_get_current         (void);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_get_parent          (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 GtaskSupTaskState   gtask_sup_task_get_state           (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0

@@ -34,8 +34,10 @@ thread_run (gpointer data)
   if (_gtask_sup_core_work_begin (core, task))
     {
       GCancellable *cancellable = _gtask_sup_core_ensure_cancellable (task);
+      GtaskSupTask *previous = _gtask_sup_task_push_current (task);
 
       work->func (task, cancellable, work->data);
+      _gtask_sup_task_pop_current (previous);
 
       if (g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE)
         {

@@ -27,6 +27,8 @@ typedef struct _GtaskSupStream     GtaskSupStream;
  *   run on the owner context, which starts an asynchronous operation
  * @GTASK_SUP_TASK_KIND_SUBPROCESS: the work is a program run with
  *   [class@Gio.Subprocess]
+ * @GTASK_SUP_TASK_KIND_COMPLETED: no work: the result was given to
+ *   [ctor@GtaskSup.Task.new_completed] or [ctor@GtaskSup.Task.new_failed]
  *
  * What kind of work a [class@GtaskSup.Task] runs.
  *
@@ -37,6 +39,7 @@ typedef enum
   GTASK_SUP_TASK_KIND_THREAD,
   GTASK_SUP_TASK_KIND_ASYNC,
   GTASK_SUP_TASK_KIND_SUBPROCESS,
+  GTASK_SUP_TASK_KIND_COMPLETED,
 } GtaskSupTaskKind;
 
 /**
@@ -140,6 +143,8 @@ typedef enum
  * @GTASK_SUP_ERROR_RESTART_INTENSITY: the supervisor gave up: its tasks
  *   were restarted more than [property@GtaskSup.Supervisor:max-restarts]
  *   times within [property@GtaskSup.Supervisor:max-seconds]
+ * @GTASK_SUP_ERROR_NOT_FOUND: the task is not a child of the supervisor
+ *   (see [method@GtaskSup.Supervisor.terminate_child])
  *
  * Errors of the `GTASK_SUP_ERROR` domain. Cancellation and timeouts use
  * GIO's `G_IO_ERROR_CANCELLED` and `G_IO_ERROR_TIMED_OUT`.
@@ -154,6 +159,7 @@ typedef enum
   GTASK_SUP_ERROR_NO_RESULT,
   GTASK_SUP_ERROR_KILLED,
   GTASK_SUP_ERROR_RESTART_INTENSITY,
+  GTASK_SUP_ERROR_NOT_FOUND,
 } GtaskSupError;
 
 GTASK_SUP_AVAILABLE_IN_1_0

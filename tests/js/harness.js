@@ -26,6 +26,8 @@ export {GLib, GObject, Gio, GtaskSup, System};
 Gio._promisify(GtaskSup.Task.prototype, 'join_async', 'join_finish');
 Gio._promisify(GtaskSup.Supervisor.prototype, 'shutdown_async',
     'shutdown_finish');
+Gio._promisify(GtaskSup.Supervisor.prototype, 'drain_async',
+    'drain_finish');
 Gio._promisify(Gio.File.prototype, 'load_contents_async',
     'load_contents_finish');
 

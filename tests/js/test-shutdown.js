@@ -133,7 +133,37 @@ async function testRestartIntensity() {
     assertEqual(stoppedEvents(outcomes).length, 1, '`stopped` emissions');
 }
 
+async function testDrain() {
+    const sup = newSupervisor({max_concurrency: 1});
+    const outcomes = new Outcomes(sup);
+    const first = subprocessTask('first', ['sleep', '0.2']);
+    const queued = subprocessTask('queued', ['true']);
+    let drained = false;
+
+    sup.start(first);
+    sup.start(queued);
+    const drain = sup.drain_async(null).then(result => {
+        drained = true;
+        return result;
+    });
+    assert(sup.get_closed(), 'closed right after drain_async()');
+    assertThrows(() => sup.start(subprocessTask('late', ['true'])),
+        GtaskSup.Error, GtaskSup.Error.CLOSED, 'start() while draining');
+    assert(!drained, 'completed inside drain_async()');
+
+    assertEqual(await drain, true, 'drain_async() result');
+    // Both ran to their own end, nothing was cancelled, no `stopped`.
+    assertEqual(outcomes.forTask(first)[0]?.kind, 'succeeded',
+        `first (${outcomes.summary()})`);
+    assertEqual(outcomes.forTask(queued)[0]?.kind, 'succeeded', 'queued');
+    assertEqual(stoppedEvents(outcomes).length, 0, '`stopped` emissions');
+    // Draining an empty supervisor completes too.
+    assertEqual(await sup.drain_async(null), true, 'second drain_async()');
+}
+
 run([
+    ['drain_async: closes, lets every task end, completes after the last',
+        testDrain],
     ['shutdown_async: running and queued children, then stopped',
         testShutdownRunningAndQueued],
     ['shutdown_async: no children', testShutdownNoChildren],

@@ -22,6 +22,8 @@
 #  - CRIT+TypeError: the critical, then PyGObject cannot convert what the
 #    function returned after it (a constructor's NULL, an unset GValue);
 #  - WARN: GObject rejects a property value ("invalid or out of range");
+#  - Error: the call reports a runtime condition as a GLib.Error (a task
+#    that is not a child of the supervisor), and no critical;
 #  - OK: the value is valid (a boundary such as -1 or 1.0), no critical.
 #
 # return_pointer() and propagate_pointer() are not introspectable (they
@@ -117,7 +119,7 @@ for i in range(100):
 print(json.dumps(['<end>', 'OK']), flush=True)
 ''' % {'mark': MARK}
 
-EXC_TYPES = ('TypeError', 'ValueError', 'OverflowError')
+EXC_TYPES = ('TypeError', 'ValueError', 'OverflowError', 'Error')
 
 # (label, code, expected): the label starts with "Class.method", which the
 # coverage test checks against the typelib. Expected is 'OK', 'CRIT',
@@ -201,9 +203,34 @@ SUPERVISOR_CASES = [
      'sup.shutdown_finish(foreign)', 'CRIT'),
     ('Supervisor.get_max_children: extra argument',
      'sup.get_max_children(1)', 'TypeError'),
+    ('Supervisor.terminate_child: None task', 'sup.terminate_child(None, 0)',
+     'TypeError'),
+    ('Supervisor.terminate_child: int task', 'sup.terminate_child(5, 0)',
+     'TypeError'),
+    ('Supervisor.terminate_child: grace -2',
+     'sup.terminate_child(started, -2)', 'CRIT'),
+    ('Supervisor.terminate_child: not a child',
+     'sup.terminate_child(task, 0)', 'Error'),
+    ('Supervisor.drain_async: int callback', 'sup.drain_async(None, 5)',
+     'TypeError'),
+    ('Supervisor.drain_async: Task cancellable',
+     'sup.drain_async(task, None)', 'TypeError'),
+    ('Supervisor.drain_finish: None', 'sup.drain_finish(None)', 'TypeError'),
+    ('Supervisor.drain_finish: foreign result', 'sup.drain_finish(foreign)',
+     'CRIT'),
+    ('Supervisor.set_log_unhandled: str', 'sup.set_log_unhandled("x")', 'OK'),
+    ('Supervisor.close: extra argument', 'sup.close(1)', 'TypeError'),
 ]
 
 TASK_CASES = [
+    ('Task.new_completed: None', 'GtaskSup.Task.new_completed(None)', 'OK'),
+    ('Task.new_completed: int', 'GtaskSup.Task.new_completed(5)', 'OK'),
+    ('Task.new_failed: None', 'GtaskSup.Task.new_failed(None)', 'TypeError'),
+    ('Task.new_failed: int', 'GtaskSup.Task.new_failed(5)', 'TypeError'),
+    ('Task.get_current: extra argument', 'GtaskSup.Task.get_current(1)',
+     'TypeError'),
+    ('Task.get_current: outside a task',
+     'assert GtaskSup.Task.get_current() is None', 'OK'),
     ('Task.new_thread: None', 'GtaskSup.Task.new_thread(None)', 'TypeError'),
     ('Task.new_thread: int', 'GtaskSup.Task.new_thread(5)', 'TypeError'),
     ('Task.new_thread: base None', 'BaseTask.new_thread(None)', 'TypeError'),
@@ -396,6 +423,9 @@ VALID_ARGS = {
         'get_main_context': '', 'get_max_children': '',
         'get_max_concurrency': '', 'get_max_restarts': '',
         'get_max_seconds': '', 'get_n_queued': '', 'get_n_running': '',
+        'close': '', 'drain_async': 'None, None', 'drain_finish': 'foreign',
+        'get_log_unhandled': '', 'set_log_unhandled': 'True',
+        'terminate_child': 'task, 0',
         'map': 'lambda s, i: None', 'map_model': 'model, lambda s, i: None',
         'run_in_thread': 'trivial', 'set_max_children': '1',
         'set_max_concurrency': '1', 'set_max_restarts': '1',
@@ -405,6 +435,7 @@ VALID_ARGS = {
     'Task': {
         'cancel': '', 'dup_subprocess': '', 'get_cancellable': '',
         'get_error': '', 'get_kind': '', 'get_name': '', 'get_progress': '',
+        'get_parent': '',
         'get_restart': '', 'get_shutdown_timeout': '', 'get_state': '',
         'get_timeout': '', 'get_value': '', 'join': '0',
         'join_async': 'None, None', 'join_finish': 'foreign',

@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+# test_toolbox.py: the current task and its parent, completed tasks,
+# terminate_child(), close and drain, logging of unheard failures and
+# default subprocess names, from Python
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import threading
+import unittest
+
+from gtasksuptest import (GLib, GObject, Gio, GtaskSup, ContextTestCase,
+                          Outcomes, block_on_cancellable)
+
+
+class TestCurrent(ContextTestCase):
+
+    def test_current_in_thread_func(self):
+        owner = GObject.Object()
+        sup = GtaskSup.Supervisor.new(owner)
+        outcomes = Outcomes(sup)
+        seen = []
+
+        def work():
+            seen.append((GtaskSup.Task.get_current(),
+                         threading.current_thread()))
+            return 1
+
+        task = sup.run_in_thread(work)
+        self.assertIterateUntil(lambda: len(outcomes.events) == 1)
+        current, thread = seen[0]
+        self.assertIs(current, task)
+        self.assertIsNot(thread, threading.current_thread())
+        self.assertIsNone(GtaskSup.Task.get_current())
+
+    def test_current_and_parent_in_async_func(self):
+        owner = GObject.Object()
+        sup = GtaskSup.Supervisor.new(owner)
+        outcomes = Outcomes(sup)
+        started = []
+
+        def start(task, cancellable):
+            self.assertIs(GtaskSup.Task.get_current(), task)
+            child = GtaskSup.Task.new_completed(None)
+            sup.start(child)
+            started.append(child)
+            task.return_boolean(True)
+
+        parent = GtaskSup.Task.new_async(start)
+        sup.start(parent)
+        self.assertIterateUntil(lambda: len(outcomes.events) == 2)
+        self.assertIs(started[0].get_parent(), parent)
+        self.assertIsNone(parent.get_parent())
+        self.assertIsNone(GtaskSup.Task.get_current())
+
+
+class TestCompleted(ContextTestCase):
+
+    def test_completed_value(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        task = GtaskSup.Task.new_completed('cached')
+        self.assertEqual(task.get_kind(), GtaskSup.TaskKind.COMPLETED)
+        sup.start(task)
+        # Never from inside start().
+        self.assertEqual(outcomes.events, [])
+        self.assertIterateUntil(lambda: len(outcomes.events) == 1)
+        self.assertEqual(outcomes.events[0][0], 'succeeded')
+        self.assertEqual(task.get_value(), 'cached')
+
+    def test_failed(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        error = GLib.Error.new_literal(Gio.io_error_quark(), 'not there',
+                                       Gio.IOErrorEnum.NOT_FOUND)
+        task = GtaskSup.Task.new_failed(error)
+        sup.start(task)
+        self.assertIterateUntil(lambda: len(outcomes.events) == 1)
+        kind, _, err, _ = outcomes.events[0]
+        self.assertEqual(kind, 'failed')
+        self.assertErrorMatches(err, Gio.io_error_quark(),
+                                Gio.IOErrorEnum.NOT_FOUND, 'not there')
+
+
+class TestTerminateChild(ContextTestCase):
+
+    def test_terminate_child(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+
+        def work(task, cancellable):
+            block_on_cancellable(cancellable)
+
+        task = GtaskSup.Task.new_thread(work)
+        sup.start(task)
+        self.assertTrue(sup.terminate_child(task, 1000))
+        self.assertIterateUntil(lambda: len(outcomes.events) == 1)
+        self.assertEqual(outcomes.events[0][0], 'failed')
+
+        with self.assertRaises(GLib.Error) as caught:
+            sup.terminate_child(task, 0)
+        self.assertErrorMatches(caught.exception, GtaskSup.error_quark(),
+                                GtaskSup.Error.NOT_FOUND)
+        self.assertIn('ended', caught.exception.message)
+
+        with self.assertRaises(GLib.Error) as caught:
+            sup.terminate_child(GtaskSup.Task.new_completed(None), 0)
+        self.assertErrorMatches(caught.exception, GtaskSup.error_quark(),
+                                GtaskSup.Error.NOT_FOUND)
+
+
+class TestCloseAndDrain(ContextTestCase):
+
+    def test_close(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        gate = threading.Event()
+
+        def work():
+            gate.wait(20)
+            return 5
+
+        task = sup.run_in_thread(work)
+        sup.close()
+        self.assertTrue(sup.get_closed())
+        self.assertTrue(sup.props.closed)
+        with self.assertRaises(GLib.Error) as caught:
+            sup.start(GtaskSup.Task.new_completed(None))
+        self.assertErrorMatches(caught.exception, GtaskSup.error_quark(),
+                                GtaskSup.Error.CLOSED)
+        gate.set()
+        self.assertIterateUntil(lambda: len(outcomes.events) == 1)
+        self.assertEqual(outcomes.events[0][0], 'succeeded')
+        self.assertEqual(task.get_value(), 5)
+
+    def test_drain(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        gate = threading.Event()
+        done = []
+
+        def work():
+            gate.wait(20)
+            return 1
+
+        for i in range(3):
+            sup.run_in_thread(work)
+
+        def on_drained(source, result, data):
+            done.append((source.drain_finish(result), data,
+                         len(outcomes.events)))
+
+        sup.drain_async(None, on_drained, 'data')
+        self.iterate_for(30)
+        self.assertEqual(done, [])
+        gate.set()
+        self.assertIterateUntil(lambda: done)
+        self.assertEqual(done, [(True, 'data', 3)])
+
+
+class TestLogUnhandled(ContextTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.logged = []
+        self.handler = GLib.log_set_handler(
+            'GtaskSup', GLib.LogLevelFlags.LEVEL_WARNING,
+            lambda domain, level, message, *data:
+                self.logged.append(message))
+
+    def tearDown(self):
+        GLib.log_remove_handler('GtaskSup', self.handler)
+        super().tearDown()
+
+    def run_failing(self, sup, name):
+        task = GtaskSup.Task.new_failed(
+            GLib.Error.new_literal(Gio.io_error_quark(), 'it broke',
+                                   Gio.IOErrorEnum.FAILED))
+        task.set_name(name)
+        sup.start(task)
+        self.assertIterateUntil(
+            lambda: task.get_state() == GtaskSup.TaskState.FAILED)
+        self.iterate_for(10)
+
+    def test_logged_without_handler(self):
+        sup = GtaskSup.Supervisor.new(None)
+        self.run_failing(sup, 'fetch')
+        self.assertEqual(self.logged, [
+            'Task “fetch” failed, and no handler of ::failed heard it: '
+            'it broke'])
+
+    def test_quiet_with_handler(self):
+        sup = GtaskSup.Supervisor.new(None)
+        heard = []
+        sup.connect('failed::fetch', lambda s, t, e: heard.append(e))
+        self.run_failing(sup, 'fetch')
+        self.assertEqual(len(heard), 1)
+        self.assertEqual(self.logged, [])
+
+    def test_quiet_when_off(self):
+        sup = GtaskSup.Supervisor.new(None)
+        sup.props.log_unhandled = False
+        self.run_failing(sup, 'fetch')
+        self.assertEqual(self.logged, [])
+
+
+class TestDefaultName(ContextTestCase):
+
+    def test_subprocess_named_after_program(self):
+        task = GtaskSup.Task.new_subprocess(['/bin/true'],
+                                            Gio.SubprocessFlags.NONE)
+        self.assertEqual(task.get_name(), 'true')
+        task.set_name('mine')
+        self.assertEqual(task.props.name, 'mine')
+
+
+if __name__ == '__main__':
+    unittest.main()
