@@ -120,6 +120,25 @@ typedef enum
 } GtaskSupOnTimeout;
 
 /**
+ * GtaskSupYieldTimeout:
+ * @GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING: the tasks not done keep running
+ * @GTASK_SUP_YIELD_TIMEOUT_SHUTDOWN: the tasks not done are shut down with
+ *   their own [property@GtaskSup.Task:shutdown-timeout], as
+ *   [method@GtaskSup.Task.shutdown] does
+ *
+ * What [func@GtaskSup.yield_many_async] does with the tasks that are not
+ * done when its timeout is over, as the `:on_timeout` option of Elixir's
+ * `Task.yield_many/2`.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING,
+  GTASK_SUP_YIELD_TIMEOUT_SHUTDOWN,
+} GtaskSupYieldTimeout;
+
+/**
  * GTASK_SUP_ERROR:
  *
  * The error domain of gtask-sup. Errors in this domain are from the

@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 # include "gtask-sup-task.h"
 # include "gtask-sup-supervisor.h"
 # include "gtask-sup-stream.h"
+# include "gtask-sup-many.h"
 #undef GTASK_SUP_INSIDE
 
 G_END_DECLS

@@ -392,6 +392,69 @@ test_not_started (Fixture       *f,
   g_assert_cmpint (called, ==, 0);
 }
 
+/* The calls of the toolbox (issue 9): criticals, nothing done. */
+static void
+test_toolbox (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GtaskSupTask) fresh = gtask_sup_task_new_thread (nop_func, NULL, NULL);
+  g_autoptr(GtaskSupTask) started = NULL;
+  g_autoptr(GTask) foreign = g_task_new (NULL, NULL, NULL, NULL);
+  GtaskSupTask *tasks[1];
+  GError *error = NULL;
+  int called = 0;
+
+  TEST_SUMMARY ();
+
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_task_new_failed (NULL)));
+  {
+    GValue unset = G_VALUE_INIT;
+    EXPECT_CRITICAL (g_assert_null (gtask_sup_task_new_completed (&unset)));
+  }
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_task_get_parent (NULL)));
+
+  EXPECT_CRITICAL (gtask_sup_supervisor_close (NULL));
+  EXPECT_CRITICAL (gtask_sup_supervisor_drain_async (NULL, NULL, never_cb, &called));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_drain_finish (f->sup,
+                                                                      G_ASYNC_RESULT (foreign),
+                                                                      &error)));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_terminate_child (f->sup, NULL, 0, &error)));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_terminate_child (f->sup, fresh, -2,
+                                                                        &error)));
+  EXPECT_CRITICAL (gtask_sup_supervisor_set_log_unhandled (NULL, FALSE));
+  g_assert_no_error (error);
+
+  /* Waiting for many: a task never started would never end. */
+  tasks[0] = fresh;
+  EXPECT_CRITICAL (gtask_sup_await_many_async (tasks, 1, NULL, never_cb, &called));
+  EXPECT_CRITICAL (gtask_sup_await_many_async (NULL, 1, NULL, never_cb, &called));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_await_many (tasks, 1, -1, &error)));
+  EXPECT_CRITICAL (gtask_sup_yield_many_async (tasks, 1, -1, 0,
+                                               GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING,
+                                               NULL, never_cb, &called));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_yield_many (tasks, 1, -1, 0, 7)));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_await_many_finish (G_ASYNC_RESULT (foreign),
+                                                                &error)));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_yield_many_finish (G_ASYNC_RESULT (foreign),
+                                                               &error)));
+  g_assert_no_error (error);
+
+  started = gtask_sup_task_new_thread (nop_func, NULL, NULL);
+  fixture_start (f, started);
+  tasks[0] = started;
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_await_many (tasks, 1, -2, &error)));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_yield_many (tasks, 1, -2, 0,
+                                                        GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING)));
+  g_assert_no_error (error);
+
+  /* Nothing was closed, nothing calls back. */
+  g_assert_false (gtask_sup_supervisor_get_closed (f->sup));
+  wait_outcome (f->ctx, f->rec, started);
+  iterate_for (f->ctx, 50);
+  g_assert_cmpint (called, ==, 0);
+  g_assert_cmpint (gtask_sup_task_get_state (fresh), ==, GTASK_SUP_TASK_STATE_NEW);
+}
+
 /* GLib refuses these flags with a critical when the task starts, on the
  * service thread: the constructor must refuse them first. */
 static void
@@ -552,6 +615,9 @@ main (int   argc,
   TEST_ADD ("/GtaskSup/BadInput/return-null", test_return_null,
             "return_error (NULL) and return_value (unset GValue) give a critical and commit "
             "nothing");
+  TEST_ADD ("/GtaskSup/BadInput/toolbox", test_toolbox,
+            "Bad arguments to the toolbox calls (completed, close, drain, terminate_child, "
+            "await_many, yield_many) are criticals, and nothing happens");
   TEST_ADD ("/GtaskSup/BadInput/not-started", test_not_started,
             "cancel, shutdown, wait, join and join_async on a task never started give a "
             "critical and leave it startable");

@@ -496,6 +496,290 @@ test_drain_cancelled_wait (Fixture       *f,
   assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
 }
 
+/* await_many() and yield_many() {{{1 */
+
+typedef struct
+{
+  int        n_done;
+  gboolean   ok;
+  GError    *error;
+  GPtrArray *done;
+  guint      outcomes_then;
+  Recorder  *rec;
+} ManyResult;
+
+static void
+many_result_clear (ManyResult *mr)
+{
+  g_clear_error (&mr->error);
+  g_clear_pointer (&mr->done, g_ptr_array_unref);
+}
+
+static void
+await_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ManyResult *mr = user_data;
+
+  g_assert_null (source);
+  mr->ok = gtask_sup_await_many_finish (result, &mr->error);
+  mr->outcomes_then = mr->rec->n_outcomes;
+  mr->n_done++;
+}
+
+static void
+yield_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ManyResult *mr = user_data;
+
+  mr->done = gtask_sup_yield_many_finish (result, &mr->error);
+  mr->outcomes_then = mr->rec->n_outcomes;
+  mr->n_done++;
+}
+
+static GtaskSupTask *
+completed_int (gint64 v)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT64);
+  g_value_set_int64 (&value, v);
+  return test_track_task (gtask_sup_task_new_completed (&value));
+}
+
+static void
+test_await_many (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (FALSE);
+  GtaskSupTask *tasks[3];
+  ManyResult mr = { .rec = f->rec };
+  ManyResult empty = { .rec = f->rec };
+
+  TEST_SUMMARY ();
+
+  slow->result = PROBE_RESULT_INT;
+  slow->value = 30;
+  tasks[0] = completed_int (10);
+  tasks[1] = test_track_task (probe_task_new (slow));
+  tasks[2] = completed_int (20);
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    fixture_start (f, tasks[i]);
+
+  gtask_sup_await_many_async (tasks, G_N_ELEMENTS (tasks), NULL, await_done_cb, &mr);
+  wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
+  iterate_for (f->ctx, 30);
+  g_assert_cmpint (mr.n_done, ==, 0);
+
+  test_gate_open (&slow->gate);
+  iterate_until_int_eq (f->ctx, &mr.n_done, 1, TEST_WAIT_MS);
+  g_assert_no_error (mr.error);
+  g_assert_true (mr.ok);
+  g_assert_cmpuint (mr.outcomes_then, ==, 3);
+  /* The values, in input order, from the tasks. */
+  g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (tasks[0])), ==, 10);
+  g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (tasks[1])), ==, 30);
+  g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (tasks[2])), ==, 20);
+
+  /* An empty set, and tasks done already: from a later iteration. */
+  gtask_sup_await_many_async (NULL, 0, NULL, await_done_cb, &empty);
+  g_assert_cmpint (empty.n_done, ==, 0);
+  iterate_until_int_eq (f->ctx, &empty.n_done, 1, TEST_WAIT_MS);
+  g_assert_true (empty.ok);
+  gtask_sup_await_many_async (tasks, G_N_ELEMENTS (tasks), NULL, await_done_cb, &empty);
+  g_assert_cmpint (empty.n_done, ==, 1);
+  iterate_until_int_eq (f->ctx, &empty.n_done, 2, TEST_WAIT_MS);
+  g_assert_true (empty.ok);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
+static void
+test_await_many_fail_fast (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (FALSE);
+  g_autoptr(GError) boom = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "denied");
+  GtaskSupTask *tasks[2];
+  ManyResult mr = { .rec = f->rec };
+
+  TEST_SUMMARY ();
+
+  tasks[0] = test_track_task (probe_task_new (slow));
+  tasks[1] = test_track_task (gtask_sup_task_new_failed (boom));
+  fixture_start (f, tasks[0]);
+  fixture_start (f, tasks[1]);
+
+  gtask_sup_await_many_async (tasks, G_N_ELEMENTS (tasks), NULL, await_done_cb, &mr);
+  iterate_until_int_eq (f->ctx, &mr.n_done, 1, TEST_WAIT_MS);
+  g_assert_false (mr.ok);
+  g_assert_error (mr.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpstr (mr.error->message, ==, "denied");
+
+  /* The other one keeps running, and has its own outcome. */
+  g_assert_cmpint (gtask_sup_task_get_state (tasks[0]), <, GTASK_SUP_TASK_STATE_SUCCEEDED);
+  test_gate_open (&slow->gate);
+  wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
+  assert_outcome (f->rec, tasks[0], OUTCOME_SUCCEEDED, 0, 0);
+  iterate_for (f->ctx, 20);
+  g_assert_cmpint (mr.n_done, ==, 1);
+
+  many_result_clear (&mr);
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
+static void
+test_await_many_cancelled (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GtaskSupTask) task = NULL;
+  ManyResult mr = { .rec = f->rec };
+
+  TEST_SUMMARY ();
+
+  task = test_track_task (probe_task_new (slow));
+  fixture_start (f, task);
+  gtask_sup_await_many_async (&task, 1, cancellable, await_done_cb, &mr);
+  g_cancellable_cancel (cancellable);
+  iterate_until_int_eq (f->ctx, &mr.n_done, 1, TEST_WAIT_MS);
+  g_assert_error (mr.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* Only the wait: the task goes on. */
+  g_assert_cmpint (gtask_sup_task_get_state (task), <, GTASK_SUP_TASK_STATE_SUCCEEDED);
+  test_gate_open (&slow->gate);
+  wait_n_outcomes (f->ctx, f->rec, 1, TEST_WAIT_MS);
+  assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
+  many_result_clear (&mr);
+}
+
+static void
+test_await_many_blocking (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(Probe) stuck = probe_new_blocking (TRUE);
+  GtaskSupTask *tasks[2];
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  TEST_SUMMARY ();
+
+  tasks[0] = completed_int (1);
+  tasks[1] = completed_int (2);
+  fixture_start (f, tasks[0]);
+  fixture_start (f, tasks[1]);
+  g_assert_true (gtask_sup_await_many (tasks, 2, -1, &error));
+  g_assert_no_error (error);
+  /* It iterated the owner context: the outcomes were emitted. */
+  g_assert_cmpuint (f->rec->n_outcomes, ==, 2);
+  g_object_unref (tasks[1]);
+
+  /* Not done in time: the rest is shut down, as join() does. */
+  stuck->result = PROBE_RESULT_NONE;
+  tasks[1] = test_track_task (probe_task_new (stuck));
+  fixture_start (f, tasks[1]);
+  start = g_get_monotonic_time ();
+  g_assert_false (gtask_sup_await_many (tasks, 2, 100, &error));
+  assert_elapsed_between (start, 100, 100 + TEST_SLACK_MS);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
+  assert_outcome (f->rec, tasks[1], OUTCOME_FAILED, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_atomic_int_get (&stuck->saw_cancel));
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
+static void
+test_yield_many (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (TRUE);
+  GtaskSupTask *tasks[3];
+  ManyResult mr = { .rec = f->rec };
+  ManyResult first = { .rec = f->rec };
+  ManyResult shut = { .rec = f->rec };
+  gint64 start;
+
+  TEST_SUMMARY ();
+
+  slow->result = PROBE_RESULT_NONE;
+  tasks[0] = completed_int (1);
+  tasks[1] = test_track_task (probe_task_new (slow));
+  tasks[2] = completed_int (3);
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    fixture_start (f, tasks[i]);
+
+  /* A limit of 1: as soon as one is done, no matter the timeout. */
+  gtask_sup_yield_many_async (tasks, 3, -1, 1, GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING, NULL,
+                              yield_done_cb, &first);
+  iterate_until_int_eq (f->ctx, &first.n_done, 1, TEST_WAIT_MS);
+  g_assert_no_error (first.error);
+  g_assert_cmpuint (first.done->len, >=, 1);
+
+  /* The timeout: the two done ones, in input order; the other runs on. */
+  start = g_get_monotonic_time ();
+  gtask_sup_yield_many_async (tasks, 3, 100, 0, GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING, NULL,
+                              yield_done_cb, &mr);
+  iterate_until_int_eq (f->ctx, &mr.n_done, 1, TEST_WAIT_MS);
+  assert_elapsed_between (start, 100, 100 + TEST_SLACK_MS);
+  g_assert_no_error (mr.error);
+  g_assert_cmpuint (mr.done->len, ==, 2);
+  g_assert_true (g_ptr_array_index (mr.done, 0) == tasks[0]);
+  g_assert_true (g_ptr_array_index (mr.done, 1) == tasks[2]);
+  iterate_for (f->ctx, 20);
+  g_assert_cmpint (gtask_sup_task_get_state (tasks[1]), ==, GTASK_SUP_TASK_STATE_RUNNING);
+
+  /* With SHUTDOWN, the one not done is shut down and ends as usual. */
+  gtask_sup_yield_many_async (tasks, 3, 10, 0, GTASK_SUP_YIELD_TIMEOUT_SHUTDOWN, NULL,
+                              yield_done_cb, &shut);
+  iterate_until_int_eq (f->ctx, &shut.n_done, 1, TEST_WAIT_MS);
+  g_assert_cmpuint (shut.done->len, ==, 2);
+  wait_n_outcomes (f->ctx, f->rec, 3, TEST_WAIT_MS);
+  assert_outcome (f->rec, tasks[1], OUTCOME_FAILED, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  many_result_clear (&mr);
+  many_result_clear (&first);
+  many_result_clear (&shut);
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
+static void
+test_yield_many_blocking (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (TRUE);
+  GtaskSupTask *tasks[2];
+  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  TEST_SUMMARY ();
+
+  tasks[0] = test_track_task (probe_task_new (slow));
+  tasks[1] = completed_int (2);
+  fixture_start (f, tasks[0]);
+  fixture_start (f, tasks[1]);
+
+  done = gtask_sup_yield_many (tasks, 2, 50, 0, GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING);
+  g_assert_cmpuint (done->len, ==, 1);
+  g_assert_true (g_ptr_array_index (done, 0) == tasks[1]);
+
+  test_gate_open (&slow->gate);
+  all = gtask_sup_yield_many (tasks, 2, -1, 0, GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING);
+  g_assert_cmpuint (all->len, ==, 2);
+  assert_outcome (f->rec, tasks[0], OUTCOME_SUCCEEDED, 0, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
 /* Unheard failures are logged {{{1 */
 
 typedef struct
@@ -696,6 +980,18 @@ main (int   argc,
             "Cancelling drain_async()'s wait leaves the tasks running and the supervisor closed");
   TEST_ADD ("/GtaskSup/Toolbox/default-name-of-subprocess", test_subprocess_default_name,
             "A subprocess task is named after its program's basename unless named");
+  TEST_ADD ("/GtaskSup/Toolbox/await-many", test_await_many,
+            "await_many_async() completes after every task succeeded; values in input order");
+  TEST_ADD ("/GtaskSup/Toolbox/await-many-fail-fast", test_await_many_fail_fast,
+            "await_many_async() fails with the first error while the others go on");
+  TEST_ADD ("/GtaskSup/Toolbox/await-many-cancelled", test_await_many_cancelled,
+            "Cancelling await_many_async() stops the wait, not the tasks");
+  TEST_ADD ("/GtaskSup/Toolbox/await-many-blocking", test_await_many_blocking,
+            "await_many() iterates the owner context; on timeout it shuts the rest down");
+  TEST_ADD ("/GtaskSup/Toolbox/yield-many", test_yield_many,
+            "yield_many_async() returns the done tasks in input order at a limit or timeout");
+  TEST_ADD ("/GtaskSup/Toolbox/yield-many-blocking", test_yield_many_blocking,
+            "yield_many() waits up to its timeout and returns the done tasks");
   g_test_add_func ("/GtaskSup/Toolbox/log-unhandled", test_log_unhandled);
 
   return g_test_run ();

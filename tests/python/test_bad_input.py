@@ -223,6 +223,27 @@ SUPERVISOR_CASES = [
 ]
 
 TASK_CASES = [
+    # Functions of the namespace, waiting for many tasks.
+    ('await_many_async: None in tasks',
+     'GtaskSup.await_many_async([None], None, None)', 'CRIT'),
+    ('await_many_async: task not started',
+     'GtaskSup.await_many_async([task], None, None)', 'CRIT'),
+    ('await_many_async: int in tasks',
+     'GtaskSup.await_many_async([5], None, None)', 'TypeError'),
+    ('await_many: timeout -2', 'GtaskSup.await_many([started], -2)', 'CRIT'),
+    ('await_many_finish: None', 'GtaskSup.await_many_finish(None)',
+     'TypeError'),
+    ('await_many_finish: foreign result',
+     'GtaskSup.await_many_finish(foreign)', 'CRIT'),
+    ('yield_many: timeout -2', 'GtaskSup.yield_many([started], -2, 0, '
+     'GtaskSup.YieldTimeout.LEAVE_RUNNING)', 'CRIT'),
+    ('yield_many: int policy', 'GtaskSup.yield_many([started], 0, 0, 7)',
+     'TypeError'),
+    ('yield_many_async: task not started',
+     'GtaskSup.yield_many_async([task], 0, 0, '
+     'GtaskSup.YieldTimeout.LEAVE_RUNNING, None, None)', 'CRIT'),
+    ('yield_many_finish: foreign result',
+     'GtaskSup.yield_many_finish(foreign)', 'CRIT'),
     ('Task.new_completed: None', 'GtaskSup.Task.new_completed(None)', 'OK'),
     ('Task.new_completed: int', 'GtaskSup.Task.new_completed(5)', 'OK'),
     ('Task.new_failed: None', 'GtaskSup.Task.new_failed(None)', 'TypeError'),

@@ -157,6 +157,62 @@ class TestCloseAndDrain(ContextTestCase):
         self.assertEqual(done, [(True, 'data', 3)])
 
 
+class TestMany(ContextTestCase):
+
+    def test_await_many_async(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        tasks = [GtaskSup.Task.new_completed(1), sup.run_in_thread(lambda: 2)]
+        sup.start(tasks[0])
+        done = []
+        GtaskSup.await_many_async(tasks, None,
+                                  lambda src, res, *data:
+                                  done.append(GtaskSup.await_many_finish(res)))
+        self.assertEqual(done, [])
+        self.assertIterateUntil(lambda: done)
+        self.assertEqual(done, [True])
+        self.assertEqual(len(outcomes.events), 2)
+        self.assertEqual([t.get_value() for t in tasks], [1, 2])
+
+    def test_await_many_fails_fast(self):
+        sup = GtaskSup.Supervisor.new(None)
+        gate = threading.Event()
+
+        def slow():
+            gate.wait(20)
+            return 1
+
+        error = GLib.Error.new_literal(Gio.io_error_quark(), 'no',
+                                       Gio.IOErrorEnum.PERMISSION_DENIED)
+        failing = GtaskSup.Task.new_failed(error)
+        sup.start(failing)
+        slow_task = sup.run_in_thread(slow)
+        with self.assertRaises(GLib.Error) as caught:
+            GtaskSup.await_many([slow_task, failing], -1)
+        self.assertErrorMatches(caught.exception, Gio.io_error_quark(),
+                                Gio.IOErrorEnum.PERMISSION_DENIED, 'no')
+        self.assertLess(slow_task.get_state(), GtaskSup.TaskState.SUCCEEDED)
+        gate.set()
+        self.assertTrue(GtaskSup.await_many([slow_task], -1))
+        self.assertEqual(slow_task.get_value(), 1)
+
+    def test_yield_many(self):
+        sup = GtaskSup.Supervisor.new(None)
+        quick = GtaskSup.Task.new_completed('q')
+        sup.start(quick)
+
+        def slow(task, cancellable):
+            block_on_cancellable(cancellable)
+
+        slow_task = GtaskSup.Task.new_thread(slow)
+        sup.start(slow_task)
+        done = GtaskSup.yield_many([slow_task, quick], 50, 0,
+                                   GtaskSup.YieldTimeout.SHUTDOWN)
+        self.assertEqual(done, [quick])
+        self.assertIterateUntil(
+            lambda: slow_task.get_state() == GtaskSup.TaskState.FAILED)
+
+
 class TestLogUnhandled(ContextTestCase):
 
     def setUp(self):
