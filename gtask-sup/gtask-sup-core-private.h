@@ -116,6 +116,8 @@ typedef struct _GtaskSupCore
   guint                    n_queued;       /* tasks in state QUEUED */
   guint                    max_concurrency;
   guint                    woken : 1;      /* ready time is 0: a dispatch is coming */
+  guint                    prioritized : 1; /* a task with a priority of its own was
+                                             * started: order outcomes by priority */
   guint                    closed : 1;     /* shutting down: no queued task starts */
   /* Owner or supervisor gone: report nothing. Written under the mutex on
    * the owner thread, which also reads it without the mutex: a word of its

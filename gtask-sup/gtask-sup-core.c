@@ -232,9 +232,30 @@ core_admit_locked (GtaskSupCore  *core,
                    GtaskSupTask  *task,
                    GPtrArray    **next)
 {
+  GList *after = core->queue.tail;
+
+  /* In priority order, FIFO within a priority: from the tail, so that
+   * tasks of one priority queue in O(1). */
+  while (after != NULL && ((GtaskSupTask *)after->data)->priority > task->priority)
+    after = after->prev;
+
   task->core_queued = TRUE;
-  g_queue_push_tail_link (&core->queue, &task->link);
+  if (after == NULL)
+    g_queue_push_head_link (&core->queue, &task->link);
+  else
+    g_queue_insert_after_link (&core->queue, after, &task->link);
   core_pump_locked (core, next);
+}
+
+static int
+compare_priorities (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
+{
+  int pa = ((const GtaskSupTask *)a)->priority;
+  int pb = ((const GtaskSupTask *)b)->priority;
+
+  return pa < pb ? -1 : pa > pb;
 }
 
 static gboolean
@@ -373,6 +394,8 @@ _gtask_sup_core_start (GtaskSupCore *core,
   g_mutex_lock (&core->mutex);
 
   task->core = _gtask_sup_core_ref (core);
+  if (task->priority != 0)
+    core->prioritized = TRUE;
 
   g_atomic_int_set (&task->state, GTASK_SUP_TASK_STATE_QUEUED);
   core->n_queued++;
@@ -875,6 +898,10 @@ core_dispatch (GSource     *source,
   n_done = core->done.length;
   while (core->done.length > 0)
     g_queue_push_tail_link (&core->dispatching, g_queue_pop_head_link (&core->done));
+  /* The outcomes of one dispatch go in priority order (a stable sort: in
+   * the order they were decided within a priority). */
+  if (core->prioritized && core->dispatching.length > 1)
+    g_queue_sort (&core->dispatching, compare_priorities, NULL);
 
   g_mutex_unlock (&core->mutex);
 

@@ -88,6 +88,7 @@ struct _GtaskSupSupervisor
                                   * while it waits in model_pending */
   GPtrArray        *model_pending; /* started tasks to show, in a batch */
   GPtrArray        *model_removals; /* GSequenceIters of ended tasks, to hide in a batch */
+  GHashTable       *ignored;     /* children reported to nobody (ignore()), or NULL */
 
   guint             max_children;
   guint             max_restarts;
@@ -253,6 +254,15 @@ gtask_sup_supervisor_complete (gpointer      owner,
   joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
   g_queue_unlink (&self->children, &task->child_link);
+  if (self->ignored != NULL && g_hash_table_remove (self->ignored, task))
+    {
+      /* Nobody hears of it: no signal, no log, no restart; only its own
+       * notify::state, and the join_async() callers who asked. */
+      if (!core->dead)
+        _gtask_sup_task_notify_state (task);
+      complete_joiners (task, joiners, core->dead);
+      return unref_now;
+    }
   if (self->model != NULL)
     {
       GSequenceIter *iter;
@@ -324,7 +334,8 @@ gtask_sup_supervisor_notify (gpointer      owner,
    * last one, in one ::items-changed. */
   if (self->model != NULL &&
       g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
-      !g_hash_table_contains (self->model_iters, task))
+      !g_hash_table_contains (self->model_iters, task) &&
+      (self->ignored == NULL || !g_hash_table_contains (self->ignored, task)))
     {
       g_hash_table_insert (self->model_iters, task, NULL);
       g_ptr_array_add (self->model_pending, task);
@@ -586,6 +597,8 @@ gtask_sup_supervisor_close_silently (GtaskSupSupervisor *self)
 
   g_assert (_gtask_sup_heap_get_length (&core->heap) == 0);
   g_assert (core->queue.length == 0);
+  if (self->ignored != NULL)
+    g_hash_table_remove_all (self->ignored);
 
   _gtask_sup_core_unlock (core);
 
@@ -693,6 +706,7 @@ gtask_sup_supervisor_dispose (GObject *object)
   g_clear_pointer (&self->model_iters, g_hash_table_unref);
   g_clear_pointer (&self->model_pending, g_ptr_array_unref);
   g_clear_pointer (&self->model_removals, g_ptr_array_unref);
+  g_clear_pointer (&self->ignored, g_hash_table_unref);
 
   G_OBJECT_CLASS (gtask_sup_supervisor_parent_class)->dispose (object);
 }
@@ -1433,7 +1447,9 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
       return FALSE;
     }
 
-  if (self->max_children > 0 && self->children.length >= self->max_children)
+  if (self->max_children > 0 &&
+      self->children.length - (self->ignored != NULL ? g_hash_table_size (self->ignored) : 0)
+      >= self->max_children)
     {
       g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_MAX_CHILDREN,
                    _("The supervisor already runs its maximum of %u tasks"),
@@ -1817,6 +1833,43 @@ gtask_sup_supervisor_drain_finish (GtaskSupSupervisor  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The NOT_FOUND error of @task, which is not a child of @self. */
+static void
+set_not_a_child_error (GtaskSupSupervisor  *self,
+                       GtaskSupTask        *task,
+                       GError             **error)
+{
+  const char *name = _gtask_sup_task_display_name (task);
+
+  if (task->core == self->core)
+    {
+      if (name != NULL)
+        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                     _("Task “%s” is no longer a child of the supervisor: it has ended"),
+                     name);
+      else
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                             _("The task is no longer a child of the supervisor: it has ended"));
+    }
+  else
+    {
+      if (name != NULL)
+        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                     _("Task “%s” is not a child of the supervisor: it was not started there"),
+                     name);
+      else
+        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
+                             _("The task is not a child of the supervisor: it was not started there"));
+    }
+}
+
+static gboolean
+is_child (GtaskSupSupervisor *self,
+          GtaskSupTask       *task)
+{
+  return task->core == self->core && !_gtask_sup_task_is_final (task);
+}
+
 /**
  * gtask_sup_supervisor_terminate_child:
  * @self: a supervisor
@@ -1845,42 +1898,86 @@ gtask_sup_supervisor_terminate_child (GtaskSupSupervisor  *self,
                                       int                  grace_ms,
                                       GError             **error)
 {
-  const char *name;
-
   g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
   g_return_val_if_fail (GTASK_SUP_IS_TASK (task), FALSE);
   g_return_val_if_fail (grace_ms >= -1, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (task->core == self->core && !_gtask_sup_task_is_final (task))
+  if (is_child (self, task))
     {
       gtask_sup_task_shutdown (task, grace_ms);
       return TRUE;
     }
 
-  name = _gtask_sup_task_display_name (task);
-  if (task->core == self->core)
+  set_not_a_child_error (self, task, error);
+  return FALSE;
+}
+
+/**
+ * gtask_sup_supervisor_ignore:
+ * @self: a supervisor
+ * @task: a child of @self
+ * @error: return location for a #GError
+ *
+ * Stops reporting @task without stopping it, as Elixir's `Task.ignore/1`:
+ * its work goes on (a queued task still starts), but no outcome signal is
+ * emitted for it, nothing is logged for it, it is not restarted, it leaves
+ * [method@GtaskSup.Supervisor.get_children] (from the next iteration) and
+ * no longer counts against [property@GtaskSup.Supervisor:max-children].
+ * Its result, when it comes, is kept in the task (read it from there if you
+ * hold a reference) and freed with it; [method@GtaskSup.Task.join_async]
+ * callers still complete.
+ *
+ * It is still the supervisor's work: it keeps its slot of
+ * [property@GtaskSup.Supervisor:max-concurrency] while it runs, and it is
+ * cancelled when the owner goes away (or the supervisor is finalized), and
+ * shut down by [method@GtaskSup.Supervisor.shutdown_async], which (like
+ * [method@GtaskSup.Supervisor.drain_async]) waits for it.
+ *
+ * Call it on the owner context's thread. Ignoring a task twice is
+ * harmless. A stream's items cannot be ignored.
+ *
+ * Returns: %TRUE if @task was a child and is ignored now; %FALSE with
+ *   %GTASK_SUP_ERROR_NOT_FOUND if it has ended already (its outcome was
+ *   emitted: read it from the task) or was never started here
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_supervisor_ignore (GtaskSupSupervisor  *self,
+                             GtaskSupTask        *task,
+                             GError             **error)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), FALSE);
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (task), FALSE);
+  g_return_val_if_fail (task->group == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!is_child (self, task))
     {
-      if (name != NULL)
-        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
-                     _("Task “%s” is no longer a child of the supervisor: it has ended"),
-                     name);
-      else
-        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
-                             _("The task is no longer a child of the supervisor: it has ended"));
-    }
-  else
-    {
-      if (name != NULL)
-        g_set_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
-                     _("Task “%s” is not a child of the supervisor: it was not started there"),
-                     name);
-      else
-        g_set_error_literal (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND,
-                             _("The task is not a child of the supervisor: it was not started there"));
+      set_not_a_child_error (self, task, error);
+      return FALSE;
     }
 
-  return FALSE;
+  if (self->ignored == NULL)
+    self->ignored = g_hash_table_new (NULL, NULL);
+  if (!g_hash_table_add (self->ignored, task))
+    return TRUE;
+
+  if (self->model != NULL)
+    {
+      GSequenceIter *iter;
+
+      /* Hidden at the next dispatch, with the tasks that ended. */
+      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter) &&
+          iter != NULL)
+        {
+          g_ptr_array_add (self->model_removals, iter);
+          _gtask_sup_core_wake (self->core);
+        }
+    }
+
+  return TRUE;
 }
 
 /* vim:set foldmethod=marker: */

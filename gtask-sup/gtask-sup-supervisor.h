@@ -99,6 +99,10 @@ gboolean            gtask_sup_supervisor_terminate_child     (GtaskSupSupervisor
                                                               int                  grace_ms,
                                                               GError             **error);
 GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_supervisor_ignore              (GtaskSupSupervisor  *self,
+                                                              GtaskSupTask        *task,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
 gboolean            gtask_sup_supervisor_get_log_unhandled   (GtaskSupSupervisor  *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_set_log_unhandled   (GtaskSupSupervisor  *self,

@@ -77,6 +77,9 @@ struct _GtaskSupTask
   guint               group_queued : 1;     /* in group->queue */
   guint               has_group_slot : 1;   /* holds a slot of its group */
   guint               kill_armed : 1;       /* the deadline is a shutdown's kill */
+  /* Set before start(), immutable after: GLib's order, lower first. In the
+   * bits left of the word above, so that the struct keeps its size. */
+  int                 priority : 16;
 };
 
 /* Subprocesses of a task whose owner went away are never waited for

@@ -48,6 +48,7 @@ enum {
   PROP_SHUTDOWN_TIMEOUT,
   PROP_PROGRESS,
   PROP_RESTART,
+  PROP_PRIORITY,
   N_PROPS
 };
 
@@ -209,6 +210,7 @@ _gtask_sup_task_new_restart (GtaskSupTask *self)
   _gtask_sup_task_take_name (run, g_strdup (_gtask_sup_task_display_name (self)));
   run->timeout = self->timeout;
   run->shutdown_timeout = self->shutdown_timeout;
+  run->priority = self->priority;
   if (gtask_sup_task_get_parent (self) != NULL)
     g_object_set_qdata_full (G_OBJECT (run), parent_quark (),
                              g_object_ref (gtask_sup_task_get_parent (self)),
@@ -399,6 +401,10 @@ gtask_sup_task_get_property (GObject    *object,
       g_value_set_enum (value, gtask_sup_task_get_restart (self));
       break;
 
+    case PROP_PRIORITY:
+      g_value_set_int (value, gtask_sup_task_get_priority (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -432,6 +438,10 @@ gtask_sup_task_set_property (GObject      *object,
 
     case PROP_RESTART:
       gtask_sup_task_set_restart (self, g_value_get_enum (value));
+      break;
+
+    case PROP_PRIORITY:
+      gtask_sup_task_set_priority (self, g_value_get_int (value));
       break;
 
     default:
@@ -552,6 +562,25 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
                        GTASK_SUP_RESTART_TEMPORARY,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GtaskSupTask:priority:
+   *
+   * The task's priority, in GLib's order: lower values first, such as
+   * %G_PRIORITY_HIGH (-100) before %G_PRIORITY_DEFAULT (0). Tasks queued
+   * by a supervisor's [property@GtaskSup.Supervisor:max-concurrency] start
+   * in priority order (in the order they were started, within a
+   * priority), and the outcomes reported in one iteration of the owner
+   * context are emitted in priority order, as `g_task_set_priority()`
+   * orders GTask's work. It does not order a stream's items, nor the
+   * threads of the shared worker pool.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL,
+                      G_MININT16, G_MAXINT16, G_PRIORITY_DEFAULT,
+                      (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
@@ -614,6 +643,51 @@ gtask_sup_task_set_restart (GtaskSupTask    *self,
 
   self->restart = restart;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTART]);
+}
+
+/**
+ * gtask_sup_task_get_priority: (get-property priority)
+ * @self: a task
+ *
+ * Gets the task's priority; see [property@GtaskSup.Task:priority].
+ *
+ * Returns: the priority, lower first
+ *
+ * Since: 1.0
+ */
+int
+gtask_sup_task_get_priority (GtaskSupTask *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), G_PRIORITY_DEFAULT);
+
+  return self->priority;
+}
+
+/**
+ * gtask_sup_task_set_priority: (set-property priority)
+ * @self: a task that was not started yet
+ * @priority: the priority, lower first, between %G_MININT16 and
+ *   %G_MAXINT16, such as %G_PRIORITY_HIGH or %G_PRIORITY_LOW
+ *
+ * Sets the order in which the task starts among the queued tasks of its
+ * supervisor, and in which its outcome is emitted among those of the same
+ * iteration; see [property@GtaskSup.Task:priority].
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_task_set_priority (GtaskSupTask *self,
+                             int           priority)
+{
+  g_return_if_fail (GTASK_SUP_IS_TASK (self));
+  g_return_if_fail (priority >= G_MININT16 && priority <= G_MAXINT16);
+  g_return_if_fail (self->core == NULL);
+
+  if (self->priority == priority)
+    return;
+
+  self->priority = priority;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
 }
 
 /**

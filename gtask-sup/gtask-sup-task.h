@@ -64,6 +64,11 @@ GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_restart         (GtaskSupTask        *self,
                                                         GtaskSupRestart      restart);
 GTASK_SUP_AVAILABLE_IN_1_0
+int                 gtask_sup_task_get_priority        (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_task_set_priority        (GtaskSupTask        *self,
+                                                        int                  priority);
+GTASK_SUP_AVAILABLE_IN_1_0
 double              gtask_sup_task_get_progress        (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_progress        (GtaskSupTask        *self,

@@ -422,6 +422,10 @@ test_toolbox (Fixture       *f,
   EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_terminate_child (f->sup, fresh, -2,
                                                                         &error)));
   EXPECT_CRITICAL (gtask_sup_supervisor_set_log_unhandled (NULL, FALSE));
+  EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_ignore (f->sup, NULL, &error)));
+  EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MAXINT16 + 1));
+  EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MININT16 - 1));
+  g_assert_cmpint (gtask_sup_task_get_priority (fresh), ==, G_PRIORITY_DEFAULT);
   g_assert_no_error (error);
 
   /* Waiting for many: a task never started would never end. */
@@ -445,6 +449,7 @@ test_toolbox (Fixture       *f,
   EXPECT_CRITICAL (g_assert_false (gtask_sup_await_many (tasks, 1, -2, &error)));
   EXPECT_CRITICAL (g_assert_null (gtask_sup_yield_many (tasks, 1, -2, 0,
                                                         GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING)));
+  EXPECT_CRITICAL (gtask_sup_task_set_priority (started, G_PRIORITY_HIGH));
   g_assert_no_error (error);
 
   /* Nothing was closed, nothing calls back. */

@@ -780,6 +780,173 @@ test_yield_many_blocking (Fixture       *f,
     g_object_unref (tasks[i]);
 }
 
+/* Priority {{{1 */
+
+static void
+test_priority_queue (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const int priorities[] = { G_PRIORITY_LOW, G_PRIORITY_DEFAULT, G_PRIORITY_HIGH,
+                                    G_PRIORITY_DEFAULT, G_PRIORITY_HIGH };
+  /* Expected start order of each: HIGH first (FIFO), then DEFAULT, LOW. */
+  static const int expected[] = { 4, 2, 0, 3, 1 };
+  g_autoptr(Probe) blocker = probe_new_blocking (FALSE);
+  g_autoptr(GtaskSupTask) first = NULL;
+  ProbeShared shared = { 0, };
+  Probe *probes[G_N_ELEMENTS (priorities)];
+  GtaskSupTask *tasks[G_N_ELEMENTS (priorities)];
+
+  TEST_SUMMARY ();
+
+  gtask_sup_supervisor_set_max_concurrency (f->sup, 1);
+  first = test_track_task (probe_task_new (blocker));
+  fixture_start (f, first);
+
+  for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
+    {
+      probes[i] = probe_new (PROBE_RESULT_INT, i);
+      probes[i]->shared = &shared;
+      tasks[i] = test_track_task (probe_task_new (probes[i]));
+      gtask_sup_task_set_priority (tasks[i], priorities[i]);
+      g_assert_cmpint (gtask_sup_task_get_priority (tasks[i]), ==, priorities[i]);
+      fixture_start (f, tasks[i]);
+    }
+
+  test_gate_open (&blocker->gate);
+  wait_n_outcomes (f->ctx, f->rec, 1 + G_N_ELEMENTS (tasks), TEST_WAIT_MS);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    {
+      g_assert_cmpint (probes[i]->order, ==, expected[i]);
+      assert_outcome (f->rec, tasks[i], OUTCOME_SUCCEEDED, 0, 0);
+      g_object_unref (tasks[i]);
+      probe_unref (probes[i]);
+    }
+}
+
+static void
+test_priority_outcomes (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const int priorities[] = { G_PRIORITY_LOW, G_PRIORITY_DEFAULT, G_PRIORITY_HIGH,
+                                    G_PRIORITY_LOW };
+  GtaskSupTask *tasks[G_N_ELEMENTS (priorities)];
+  guint seq[G_N_ELEMENTS (priorities)];
+
+  TEST_SUMMARY ();
+
+  /* Completed tasks are decided inside start(): all four are reported by
+   * the same dispatch. */
+  for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
+    {
+      tasks[i] = test_track_task (gtask_sup_task_new_completed (NULL));
+      gtask_sup_task_set_priority (tasks[i], priorities[i]);
+      fixture_start (f, tasks[i]);
+    }
+  wait_n_outcomes (f->ctx, f->rec, G_N_ELEMENTS (tasks), TEST_WAIT_MS);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    seq[i] = recorder_get (f->rec, tasks[i])->seq;
+  /* HIGH, DEFAULT, then the two LOW in the order they were started. */
+  g_assert_cmpuint (seq[2], <, seq[1]);
+  g_assert_cmpuint (seq[1], <, seq[0]);
+  g_assert_cmpuint (seq[0], <, seq[3]);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    g_object_unref (tasks[i]);
+}
+
+/* ignore() {{{1 */
+
+static void
+join_count_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gtask_sup_task_join_finish (GTASK_SUP_TASK (source), result, &error));
+  (*(int *)user_data)++;
+}
+
+static void
+test_ignore (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (FALSE);
+  g_autoptr(GtaskSupTask) task = NULL;
+  g_autoptr(GtaskSupTask) other = NULL;
+  g_autoptr(GtaskSupTask) done = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *children;
+  int n_joined = 0;
+
+  TEST_SUMMARY ();
+
+  children = gtask_sup_supervisor_get_children (f->sup);
+  gtask_sup_supervisor_set_max_children (f->sup, 1);
+  slow->result = PROBE_RESULT_INT;
+  slow->value = 42;
+  task = test_track_task (probe_task_new (slow));
+  fixture_start (f, task);
+  iterate_until_int_eq (f->ctx, &slow->n_runs, 1, TEST_WAIT_MS);
+  iterate_for (f->ctx, 10);
+  g_assert_cmpuint (g_list_model_get_n_items (children), ==, 1);
+
+  gtask_sup_task_join_async (task, NULL, join_count_cb, &n_joined);
+  g_assert_true (gtask_sup_supervisor_ignore (f->sup, task, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtask_sup_supervisor_ignore (f->sup, task, &error));
+  g_assert_no_error (error);
+
+  /* It leaves the model and the count of max-children... */
+  iterate_for (f->ctx, 10);
+  g_assert_cmpuint (g_list_model_get_n_items (children), ==, 0);
+  other = test_track_task (gtask_sup_task_new_completed (NULL));
+  fixture_start (f, other);
+  wait_n_outcomes (f->ctx, f->rec, 1, TEST_WAIT_MS);
+
+  /* ...but runs on, and ends unreported, with its result kept. */
+  g_assert_cmpint (gtask_sup_task_get_state (task), ==, GTASK_SUP_TASK_STATE_RUNNING);
+  test_gate_open (&slow->gate);
+  iterate_until (f->ctx, task_final_cb, task, TEST_WAIT_MS);
+  iterate_until_int_eq (f->ctx, &n_joined, 1, TEST_WAIT_MS);
+  iterate_for (f->ctx, 20);
+  g_assert_null (recorder_get (f->rec, task));
+  g_assert_cmpuint (f->rec->n_outcomes, ==, 1);
+  g_assert_cmpint (gtask_sup_task_get_state (task), ==, GTASK_SUP_TASK_STATE_SUCCEEDED);
+  g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (task)), ==, 42);
+
+  /* Ended tasks are no children: their outcome stands. */
+  g_assert_false (gtask_sup_supervisor_ignore (f->sup, task, &error));
+  g_assert_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  done = test_track_task (gtask_sup_task_new_completed (NULL));
+  g_assert_false (gtask_sup_supervisor_ignore (f->sup, done, &error));
+  g_assert_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND);
+}
+
+static void
+test_ignore_owner_gone (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(Probe) slow = probe_new_blocking (TRUE);
+  g_autoptr(GtaskSupTask) task = NULL;
+
+  TEST_SUMMARY ();
+
+  task = test_track_task (probe_task_new (slow));
+  fixture_start (f, task);
+  iterate_until_int_eq (f->ctx, &slow->n_runs, 1, TEST_WAIT_MS);
+  g_assert_true (gtask_sup_supervisor_ignore (f->sup, task, NULL));
+
+  f->rec->closed = TRUE;
+  g_clear_object (&f->owner);
+  iterate_until_int_eq (f->ctx, &slow->n_returns, 1, TEST_WAIT_MS);
+  g_assert_true (g_atomic_int_get (&slow->saw_cancel));
+  g_assert_cmpuint (f->rec->n_outcomes, ==, 0);
+}
+
 /* Unheard failures are logged {{{1 */
 
 typedef struct
@@ -893,6 +1060,20 @@ test_log_unhandled (void)
   wait_final (&b, t4);
   g_assert_cmpint (gtask_sup_task_get_state (t4), ==, GTASK_SUP_TASK_STATE_FAILED);
 
+  /* Ignored: nobody is meant to hear of it. */
+  {
+    g_autoptr(Probe) failing = probe_new_blocking (FALSE);
+    g_autoptr(GtaskSupTask) ignored = NULL;
+
+    failing->result = PROBE_RESULT_ERROR;
+    ignored = test_track_task (probe_task_new (failing));
+    bare_start (&b, ignored);
+    g_assert_true (gtask_sup_supervisor_ignore (b.sup, ignored, NULL));
+    test_gate_open (&failing->gate);
+    wait_final (&b, ignored);
+    iterate_for (b.ctx, 20);
+  }
+
   /* Off. */
   g_signal_handlers_disconnect_by_data (b.sup, &n_heard);
   gtask_sup_supervisor_set_log_unhandled (b.sup, FALSE);
@@ -992,6 +1173,14 @@ main (int   argc,
             "yield_many_async() returns the done tasks in input order at a limit or timeout");
   TEST_ADD ("/GtaskSup/Toolbox/yield-many-blocking", test_yield_many_blocking,
             "yield_many() waits up to its timeout and returns the done tasks");
+  TEST_ADD ("/GtaskSup/Toolbox/priority-queue", test_priority_queue,
+            "Queued tasks start in priority order, FIFO within a priority");
+  TEST_ADD ("/GtaskSup/Toolbox/priority-outcomes", test_priority_outcomes,
+            "Outcomes of one dispatch are emitted in priority order, FIFO within one");
+  TEST_ADD ("/GtaskSup/Toolbox/ignore", test_ignore,
+            "An ignored task runs on unreported, out of the model and of max-children");
+  TEST_ADD ("/GtaskSup/Toolbox/ignore-owner-gone", test_ignore_owner_gone,
+            "An ignored task is still cancelled when the owner goes");
   g_test_add_func ("/GtaskSup/Toolbox/log-unhandled", test_log_unhandled);
 
   return g_test_run ();

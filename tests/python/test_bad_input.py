@@ -220,6 +220,9 @@ SUPERVISOR_CASES = [
      'CRIT'),
     ('Supervisor.set_log_unhandled: str', 'sup.set_log_unhandled("x")', 'OK'),
     ('Supervisor.close: extra argument', 'sup.close(1)', 'TypeError'),
+    ('Supervisor.ignore: None', 'sup.ignore(None)', 'TypeError'),
+    ('Supervisor.ignore: not a child', 'sup.ignore(task)', 'Error'),
+    ('Supervisor.ignore: stream item', 'sup.ignore(stream)', 'TypeError'),
 ]
 
 TASK_CASES = [
@@ -248,6 +251,14 @@ TASK_CASES = [
     ('Task.new_completed: int', 'GtaskSup.Task.new_completed(5)', 'OK'),
     ('Task.new_failed: None', 'GtaskSup.Task.new_failed(None)', 'TypeError'),
     ('Task.new_failed: int', 'GtaskSup.Task.new_failed(5)', 'TypeError'),
+    ('Task.set_priority: 2**15', 'task.set_priority(2**15)', 'CRIT'),
+    ('Task.set_priority: -2**15 - 1', 'task.set_priority(-2**15 - 1)',
+     'CRIT'),
+    ('Task.set_priority: -2**15', 'task.set_priority(-2**15)', 'OK'),
+    ('Task.set_priority: str', 'task.set_priority("high")', 'TypeError'),
+    ('Task.set_priority: property 2**15', 'task.props.priority = 2**15',
+     'WARN'),
+    ('Task.set_priority: started', 'started.set_priority(1)', 'CRIT'),
     ('Task.get_current: extra argument', 'GtaskSup.Task.get_current(1)',
      'TypeError'),
     ('Task.get_current: outside a task',
@@ -446,7 +457,7 @@ VALID_ARGS = {
         'get_max_seconds': '', 'get_n_queued': '', 'get_n_running': '',
         'close': '', 'drain_async': 'None, None', 'drain_finish': 'foreign',
         'get_log_unhandled': '', 'set_log_unhandled': 'True',
-        'terminate_child': 'task, 0',
+        'terminate_child': 'task, 0', 'ignore': 'task',
         'map': 'lambda s, i: None', 'map_model': 'model, lambda s, i: None',
         'run_in_thread': 'trivial', 'set_max_children': '1',
         'set_max_concurrency': '1', 'set_max_restarts': '1',
@@ -456,7 +467,7 @@ VALID_ARGS = {
     'Task': {
         'cancel': '', 'dup_subprocess': '', 'get_cancellable': '',
         'get_error': '', 'get_kind': '', 'get_name': '', 'get_progress': '',
-        'get_parent': '',
+        'get_parent': '', 'get_priority': '', 'set_priority': '0',
         'get_restart': '', 'get_shutdown_timeout': '', 'get_state': '',
         'get_timeout': '', 'get_value': '', 'join': '0',
         'join_async': 'None, None', 'join_finish': 'foreign',

@@ -213,6 +213,52 @@ class TestMany(ContextTestCase):
             lambda: slow_task.get_state() == GtaskSup.TaskState.FAILED)
 
 
+class TestPriorityAndIgnore(ContextTestCase):
+
+    def test_queued_in_priority_order(self):
+        sup = GtaskSup.Supervisor.new(None)
+        sup.props.max_concurrency = 1
+        outcomes = Outcomes(sup)
+        gate = threading.Event()
+        ran = []
+
+        sup.run_in_thread(gate.wait, 20)
+        for name, priority in (('low', GLib.PRIORITY_LOW),
+                               ('default', GLib.PRIORITY_DEFAULT),
+                               ('high', GLib.PRIORITY_HIGH)):
+            task = GtaskSup.Task.new_thread(
+                lambda task, cancellable, name: (ran.append(name),
+                                                 task.return_boolean(True)),
+                name)
+            task.props.priority = priority
+            sup.start(task)
+        gate.set()
+        self.assertIterateUntil(lambda: len(outcomes.events) == 4)
+        self.assertEqual(ran, ['high', 'default', 'low'])
+
+    def test_ignore(self):
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        gate = threading.Event()
+
+        def work():
+            gate.wait(20)
+            return 'kept'
+
+        task = sup.run_in_thread(work)
+        self.assertTrue(sup.ignore(task))
+        gate.set()
+        self.assertIterateUntil(
+            lambda: task.get_state() == GtaskSup.TaskState.SUCCEEDED)
+        self.iterate_for(20)
+        self.assertEqual(outcomes.events, [])
+        self.assertEqual(task.get_value(), 'kept')
+        with self.assertRaises(GLib.Error) as caught:
+            sup.ignore(task)
+        self.assertErrorMatches(caught.exception, GtaskSup.error_quark(),
+                                GtaskSup.Error.NOT_FOUND)
+
+
 class TestLogUnhandled(ContextTestCase):
 
     def setUp(self):
