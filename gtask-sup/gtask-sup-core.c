@@ -197,7 +197,8 @@ core_take_slot_locked (GtaskSupCore *core,
   g_assert (!task->has_slot);
 
   task->has_slot = TRUE;
-  core->n_slots++;
+  if ((task->kind->flags & GTASK_SUP_KIND_NO_SLOT) == 0)
+    core->n_slots++;
   /* The kind's share, until _gtask_sup_core_work_done(). */
   g_atomic_int_inc (&task->holders);
 
@@ -233,6 +234,15 @@ core_admit_locked (GtaskSupCore  *core,
                    GPtrArray    **next)
 {
   GList *after = core->queue.tail;
+
+  if ((task->kind->flags & GTASK_SUP_KIND_NO_SLOT) != 0)
+    {
+      core_take_slot_locked (core, task);
+      if (*next == NULL)
+        *next = g_ptr_array_new ();
+      g_ptr_array_add (*next, task);
+      return;
+    }
 
   /* In priority order, FIFO within a priority: from the tail, so that
    * tasks of one priority queue in O(1). */
@@ -331,7 +341,8 @@ core_release_slot_locked (GtaskSupCore  *core,
   if (task->has_slot)
     {
       task->has_slot = FALSE;
-      core->n_slots--;
+      if ((task->kind->flags & GTASK_SUP_KIND_NO_SLOT) == 0)
+        core->n_slots--;
       core_pump_locked (core, next);
     }
 
@@ -1062,7 +1073,8 @@ _gtask_sup_core_silence_locked (GtaskSupCore *core,
   if (task->has_slot)
     {
       task->has_slot = FALSE;
-      core->n_slots--;
+      if ((task->kind->flags & GTASK_SUP_KIND_NO_SLOT) == 0)
+        core->n_slots--;
     }
   if (task->has_group_slot)
     {

@@ -67,12 +67,17 @@ typedef struct _GtaskSupTask GtaskSupTask;
  * _gtask_sup_core_work_done(), even when the outcome came long before (an
  * abandoned thread still runs), so that max-concurrency bounds what really
  * runs.
+ *
+ * With GTASK_SUP_KIND_NO_SLOT, the task takes no slot of max-concurrency:
+ * it starts at once, never queued (a child supervisor, whose own tasks are
+ * what runs).
  */
 
 typedef enum
 {
   GTASK_SUP_KIND_RUNS_ON_OWNER   = 1 << 0,
   GTASK_SUP_KIND_ENDS_AT_OUTCOME = 1 << 1,
+  GTASK_SUP_KIND_NO_SLOT         = 1 << 2,
 } GtaskSupKindFlags;
 
 typedef struct

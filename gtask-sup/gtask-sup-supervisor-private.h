@@ -23,4 +23,15 @@ void _gtask_sup_supervisor_remove_silence_hook (GtaskSupSupervisor  *self,
                                                 GtaskSupSilenceFunc  func,
                                                 gpointer             data);
 
+/* Whether it shuts down and ::stopped is still to come. */
+G_GNUC_INTERNAL
+gboolean _gtask_sup_supervisor_will_stop (GtaskSupSupervisor *self);
+/* Silences the supervisor, as if its owner were disposed. */
+G_GNUC_INTERNAL
+void _gtask_sup_supervisor_silence (GtaskSupSupervisor *self);
+/* Shuts it down (as shutdown_async() without a caller), its tasks with no
+ * grace period. */
+G_GNUC_INTERNAL
+void _gtask_sup_supervisor_kill    (GtaskSupSupervisor *self);
+
 G_END_DECLS

@@ -1980,4 +1980,34 @@ gtask_sup_supervisor_ignore (GtaskSupSupervisor  *self,
   return TRUE;
 }
 
+/* Internal API for the supervisor kind {{{1 */
+
+gboolean
+_gtask_sup_supervisor_will_stop (GtaskSupSupervisor *self)
+{
+  return self->stopping && !self->stopped && !self->core->dead;
+}
+
+void
+_gtask_sup_supervisor_silence (GtaskSupSupervisor *self)
+{
+  gtask_sup_supervisor_close_silently (self);
+}
+
+void
+_gtask_sup_supervisor_kill (GtaskSupSupervisor *self)
+{
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->core->dead)
+    return;
+
+  gtask_sup_supervisor_stop (self, NULL);
+
+  for (GList *l = self->children.head; l != NULL; l = l->next)
+    g_ptr_array_add (children, g_object_ref (l->data));
+  for (guint i = 0; i < children->len; i++)
+    gtask_sup_task_shutdown (g_ptr_array_index (children, i), 0);
+}
+
 /* vim:set foldmethod=marker: */

@@ -99,6 +99,9 @@ gboolean            gtask_sup_supervisor_terminate_child     (GtaskSupSupervisor
                                                               int                  grace_ms,
                                                               GError             **error);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupSupervisor *gtask_sup_supervisor_new_child           (GtaskSupSupervisor  *self,
+                                                              GError             **error);
+GTASK_SUP_AVAILABLE_IN_1_0
 gboolean            gtask_sup_supervisor_ignore              (GtaskSupSupervisor  *self,
                                                               GtaskSupTask        *task,
                                                               GError             **error);

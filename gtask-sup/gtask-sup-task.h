@@ -34,6 +34,10 @@ GtaskSupTask       *gtask_sup_task_new_completed       (const GValue        *val
 GTASK_SUP_AVAILABLE_IN_1_0
 GtaskSupTask       *gtask_sup_task_new_failed          (const GError        *error);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupTask       *gtask_sup_task_new_supervisor      (GtaskSupSupervisor  *child);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupSupervisor *gtask_sup_task_get_child_supervisor (GtaskSupTask       *self);
+GTASK_SUP_AVAILABLE_IN_1_0
 GSubprocess        *gtask_sup_task_dup_subprocess      (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 const char         *gtask_sup_task_get_name            (GtaskSupTask        *self);

@@ -29,6 +29,8 @@ typedef struct _GtaskSupStream     GtaskSupStream;
  *   [class@Gio.Subprocess]
  * @GTASK_SUP_TASK_KIND_COMPLETED: no work: the result was given to
  *   [ctor@GtaskSup.Task.new_completed] or [ctor@GtaskSup.Task.new_failed]
+ * @GTASK_SUP_TASK_KIND_SUPERVISOR: the work is a child supervisor, run
+ *   until it stops (see [ctor@GtaskSup.Task.new_supervisor])
  *
  * What kind of work a [class@GtaskSup.Task] runs.
  *
@@ -40,6 +42,7 @@ typedef enum
   GTASK_SUP_TASK_KIND_ASYNC,
   GTASK_SUP_TASK_KIND_SUBPROCESS,
   GTASK_SUP_TASK_KIND_COMPLETED,
+  GTASK_SUP_TASK_KIND_SUPERVISOR,
 } GtaskSupTaskKind;
 
 /**

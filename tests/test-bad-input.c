@@ -422,6 +422,10 @@ test_toolbox (Fixture       *f,
   EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_terminate_child (f->sup, fresh, -2,
                                                                         &error)));
   EXPECT_CRITICAL (gtask_sup_supervisor_set_log_unhandled (NULL, FALSE));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_task_new_supervisor (NULL)));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_task_get_child_supervisor (NULL)));
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_supervisor_new_child (NULL, &error)));
+  g_assert_null (gtask_sup_task_get_child_supervisor (fresh));
   EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_ignore (f->sup, NULL, &error)));
   EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MAXINT16 + 1));
   EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MININT16 - 1));

@@ -62,7 +62,29 @@ async function testYieldMany() {
         'its error');
 }
 
+async function testNestedShutdown() {
+    const parent = newSupervisor();
+    const outcomes = new Outcomes(parent);
+    const child = parent.new_child();
+    const childOutcomes = new Outcomes(child);
+    const sleeper = subprocessTask(['sleep', '30']);
+    child.start(sleeper);
+
+    // shutdown_async() of the parent reaches the child's subprocess.
+    assertEqual(await parent.shutdown_async(null), true, 'shutdown result');
+    const event = childOutcomes.forTask(sleeper)[0];
+    assertEqual(event?.kind, 'failed', `sleeper (${childOutcomes.summary()})`);
+    const kinds = outcomes.events.map(e => e.kind);
+    assertEqual(kinds.join(','), 'succeeded,stopped',
+        `parent events (${outcomes.summary()})`);
+    assertEqual(outcomes.events[0].task.get_child_supervisor(), child,
+        'the run of the child');
+    assert(child.get_closed(), 'the child is closed');
+}
+
 run([
+    ['nested: the parent shutdown reaches the child tasks first',
+        testNestedShutdown],
     ['await_many_async: every task succeeds', testAwaitMany],
     ['await_many_async: fails fast, the others go on', testAwaitManyFailFast],
     ['yield_many_async: timeout with SHUTDOWN', testYieldMany],

@@ -259,6 +259,61 @@ class TestPriorityAndIgnore(ContextTestCase):
                                 GtaskSup.Error.NOT_FOUND)
 
 
+class TestNested(ContextTestCase):
+
+    def test_parent_shutdown_reaches_descendants(self):
+        owner = GObject.Object()
+        parent = GtaskSup.Supervisor.new(owner)
+        child = parent.new_child()
+        grandchild = child.new_child()
+        order = []
+        for name, sup in (('parent', parent), ('child', child),
+                          ('grandchild', grandchild)):
+            sup.connect('failed', lambda s, t, e, name=name:
+                        order.append((name, t.get_kind())))
+            sup.connect('succeeded', lambda s, t, name=name:
+                        order.append((name, t.get_kind())))
+        parent.connect('stopped', lambda s, reason: order.append('stopped'))
+
+        def work(task, cancellable):
+            block_on_cancellable(cancellable)
+
+        tasks = [GtaskSup.Task.new_thread(work) for i in range(2)]
+        child.start(tasks[0])
+        grandchild.start(tasks[1])
+        done = []
+        parent.shutdown_async(None, lambda s, res: done.append(
+            s.shutdown_finish(res)))
+        self.assertIterateUntil(lambda: done)
+        self.assertEqual(done, [True])
+        kinds = GtaskSup.TaskKind
+        self.assertEqual(len(order), 5, order)
+        # Every thread task ended before its supervisor's run, and the
+        # parent stopped last.
+        self.assertEqual(order[-1], 'stopped')
+        self.assertEqual(order[-2], ('parent', kinds.SUPERVISOR))
+        self.assertLess(order.index(('grandchild', kinds.THREAD)),
+                        order.index(('child', kinds.SUPERVISOR)))
+        self.assertTrue(all(t.get_state() == GtaskSup.TaskState.FAILED
+                            for t in tasks))
+
+    def test_child_supervisor_of_task(self):
+        parent = GtaskSup.Supervisor.new(None)
+        child = GtaskSup.Supervisor.new(None)
+        task = GtaskSup.Task.new_supervisor(child)
+        self.assertEqual(task.get_kind(), GtaskSup.TaskKind.SUPERVISOR)
+        self.assertIs(task.get_child_supervisor(), child)
+        self.assertEqual(task.props.shutdown_timeout, -1)
+        parent.start(task)
+        outcomes = Outcomes(parent)
+        done = []
+        child.shutdown_async(None, lambda s, res: done.append(True))
+        self.assertIterateUntil(lambda: outcomes.events)
+        self.assertEqual(outcomes.events[0][0], 'succeeded')
+        self.assertIsNone(GtaskSup.Task.new_thread(
+            lambda t, c: None).get_child_supervisor())
+
+
 class TestLogUnhandled(ContextTestCase):
 
     def setUp(self):
