@@ -103,6 +103,8 @@ struct _GtaskSupStream
   guint                   emitted : 1;    /* ::finished was emitted */
   guint                   silenced : 1;
   guint                   in_next_func : 1;
+  guint                   input_waiting : 1; /* the input is not ready: asked again
+                                              * after input_ready() */
 };
 
 enum {
@@ -453,7 +455,7 @@ gtask_sup_stream_fill (GtaskSupStream *self)
           output = g_steal_pointer (&self->refused);
           gtask_sup_stream_unwatch_children (self);
         }
-      else if (!self->input_done)
+      else if (!self->input_done && !self->input_waiting)
         {
           GtaskSupTask *task;
 
@@ -471,9 +473,12 @@ gtask_sup_stream_fill (GtaskSupStream *self)
 
           if (task == NULL)
             {
-              gtask_sup_stream_drop_input (self);
+              /* Not ready yet: the stream pauses, without ending. */
+              if (!self->input_waiting)
+                gtask_sup_stream_drop_input (self);
               break;
             }
+          self->input_waiting = FALSE;
 
           if (!GTASK_SUP_IS_TASK (task) ||
               gtask_sup_task_get_state (task) != GTASK_SUP_TASK_STATE_NEW)
@@ -891,6 +896,10 @@ gtask_sup_stream_class_init (GtaskSupStreamClass *klass)
    *
    * Emitted on the owner context for each output, in input order if
    * [property@GtaskSup.Stream:ordered], in completion order otherwise.
+   *
+   * @index and the task's [property@GtaskSup.Task:input] (the list item,
+   * with [method@GtaskSup.Supervisor.map_model]) tell which input a failed
+   * or timed-out item was for, as Elixir's `zip_input_on_exit` does.
    *
    * Since: 1.0
    */
@@ -1366,6 +1375,318 @@ gtask_sup_stream_join_finish (GtaskSupStream  *self,
 /* Constructors (declared with the supervisor) {{{1 */
 
 /**
+ * gtask_sup_stream_wait_for_input:
+ * @self: a stream
+ *
+ * Says, from inside the stream's [callback@GtaskSup.StreamNextFunc], that
+ * the input is not ready yet: the next function then returns %NULL, and
+ * the stream pauses instead of ending. Its items in flight go on; it asks
+ * for the next item again only after
+ * [method@GtaskSup.Stream.input_ready]. A producer that is not done (a
+ * directory walk, a download) uses it rather than placeholder tasks.
+ *
+ * Call it only from inside the next function.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_wait_for_input (GtaskSupStream *self)
+{
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+  g_return_if_fail (self->in_next_func);
+
+  self->input_waiting = TRUE;
+}
+
+/**
+ * gtask_sup_stream_input_ready:
+ * @self: a stream
+ *
+ * Says that the input of a stream paused with
+ * [method@GtaskSup.Stream.wait_for_input] has more items (or has ended):
+ * the stream calls its next function again, from a later iteration of the
+ * owner context, as its back-pressure allows. Harmless when the stream
+ * does not wait, or has finished.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_input_ready (GtaskSupStream *self)
+{
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+
+  if (!self->input_waiting)
+    return;
+
+  self->input_waiting = FALSE;
+  if (self->started && !self->finished && self->idle == NULL)
+    gtask_sup_stream_set_idle (self, fill_cb);
+}
+
+/* A pushed input (map_push()) {{{1 */
+
+typedef struct
+{
+  GtaskSupStream *stream;    /* not a reference: the input is the stream's */
+  GQueue          pending;   /* of GTask, each holding its item as task data */
+  gboolean        closed;
+} PushInput;
+
+typedef struct
+{
+  PushInput *input;
+  GTask     *push;
+} PushCancel;
+
+#define PUSH_CANCEL_SOURCE "gtask-sup-cancel-source"
+
+static void
+source_destroy_and_unref (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+/* A push leaves the queue: its cancellable is not watched any more. */
+static GTask *
+push_input_pop (PushInput *input)
+{
+  GTask *push = g_queue_pop_head (&input->pending);
+
+  if (push != NULL)
+    g_object_set_data (G_OBJECT (push), PUSH_CANCEL_SOURCE, NULL);
+
+  return push;
+}
+
+static void
+push_input_free (gpointer data)
+{
+  PushInput *input = data;
+  GTask *push;
+
+  /* The stream finished first: the pushes left fail. */
+  while ((push = push_input_pop (input)) != NULL)
+    {
+      _gtask_sup_return_later (push,
+                               g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                    _("The stream finished before it took the item")));
+      g_object_unref (push);
+    }
+  g_free (input);
+}
+
+static GtaskSupTask *
+push_input_next (GtaskSupStream *stream,
+                 guint64         index,
+                 gpointer        data)
+{
+  PushInput *input = data;
+  g_autoptr(GTask) push = push_input_pop (input);
+
+  if (push == NULL)
+    {
+      if (!input->closed)
+        gtask_sup_stream_wait_for_input (stream);
+      return NULL;
+    }
+
+  /* Taken: there is room, the push completes (from an idle: never inside
+   * the next function). */
+  _gtask_sup_return_later (push, NULL);
+
+  return g_object_ref (g_task_get_task_data (push));
+}
+
+static PushInput *
+push_input_of (GtaskSupStream *self)
+{
+  return self->next_func == push_input_next ? self->next_data : NULL;
+}
+
+static gboolean
+push_cancelled_cb (GCancellable *cancellable,
+                   gpointer      data)
+{
+  PushCancel *cancel = data;
+
+  /* The push waits still: a push that leaves the queue destroys this
+   * source first, and the input outlives its queue. */
+  if (g_queue_remove (&cancel->input->pending, cancel->push))
+    {
+      g_task_return_error_if_cancelled (cancel->push);
+      g_object_unref (cancel->push);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gtask_sup_supervisor_map_push:
+ * @self: a supervisor
+ *
+ * Makes a stream whose input is pushed by a producer rather than asked
+ * for: [method@GtaskSup.Stream.push_async] gives it the next task, and
+ * completes when the stream took it, that is when there is room for it
+ * (back-pressure: a producer that waits for each push never runs more than
+ * max-concurrency + read-ahead items ahead of the outputs).
+ * [method@GtaskSup.Stream.close_input] ends the input; the stream then
+ * finishes once the last item is emitted.
+ *
+ * Configure and start it as a stream made by
+ * [method@GtaskSup.Supervisor.map]; items may be pushed before it starts.
+ *
+ * Returns: (transfer full): a new stream, not started
+ *
+ * Since: 1.0
+ */
+GtaskSupStream *
+gtask_sup_supervisor_map_push (GtaskSupSupervisor *self)
+{
+  PushInput *input;
+  GtaskSupStream *stream;
+
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), NULL);
+
+  input = g_new0 (PushInput, 1);
+  g_queue_init (&input->pending);
+  stream = gtask_sup_stream_new (self, push_input_next, input, push_input_free);
+  input->stream = stream;
+
+  return stream;
+}
+
+/**
+ * gtask_sup_stream_push_async:
+ * @self: a stream made by [method@GtaskSup.Supervisor.map_push]
+ * @task: the next item, a task not started yet
+ * @cancellable: (nullable): a #GCancellable to take the item back while it
+ *   waits for room
+ * @callback: (scope async) (closure user_data): called once the stream took
+ *   the item, or could not
+ * @user_data: data for @callback
+ *
+ * Gives the stream its next item. The item is the stream's from now on; it
+ * is started (and its index assigned, in push order) when there is room
+ * in the stream, and @callback is called then, on the thread-default main
+ * context of the caller, from a later iteration of it. Push the next item
+ * from there to produce no faster than the stream consumes.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_push_async (GtaskSupStream      *self,
+                             GtaskSupTask        *task,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) push = NULL;
+  PushInput *input;
+
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+  g_return_if_fail (GTASK_SUP_IS_TASK (task));
+  g_return_if_fail (gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_NEW);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->next_func == NULL || self->next_func == push_input_next);
+
+  push = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (push, gtask_sup_stream_push_async);
+  g_task_set_name (push, "[gtask-sup] stream push");
+  g_task_set_task_data (push, g_object_ref (task), g_object_unref);
+
+  input = push_input_of (self);
+  if (input == NULL || input->closed)
+    {
+      _gtask_sup_return_later (push,
+                               g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                    self->finished
+                                                    ? _("The stream has finished")
+                                                    : _("The input of the stream is closed")));
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      PushCancel *cancel = g_new0 (PushCancel, 1);
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      cancel->input = input;
+      cancel->push = push;
+      g_source_set_callback (source, G_SOURCE_FUNC (push_cancelled_cb), cancel, g_free);
+      g_source_set_static_name (source, "[gtask-sup] stream push cancelled");
+      g_source_attach (source, self->context);
+      /* Destroyed when the push leaves the queue (push_input_pop()). */
+      g_object_set_data_full (G_OBJECT (push), PUSH_CANCEL_SOURCE, source,
+                              source_destroy_and_unref);
+    }
+
+  g_queue_push_tail (&input->pending, g_steal_pointer (&push));
+  gtask_sup_stream_input_ready (self);
+}
+
+/**
+ * gtask_sup_stream_push_finish:
+ * @self: a stream
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [method@GtaskSup.Stream.push_async].
+ *
+ * Returns: %TRUE if the stream took the item; %FALSE with
+ *   %G_IO_ERROR_CLOSED if its input was closed or it finished first, or
+ *   %G_IO_ERROR_CANCELLED if the push was cancelled while it waited
+ *
+ * Since: 1.0
+ */
+gboolean
+gtask_sup_stream_push_finish (GtaskSupStream  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_STREAM (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gtask_sup_stream_push_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * gtask_sup_stream_close_input:
+ * @self: a stream made by [method@GtaskSup.Supervisor.map_push]
+ *
+ * Ends the input of a pushed stream: the items pushed before are still
+ * taken, the pushes after fail with %G_IO_ERROR_CLOSED, and the stream
+ * finishes once its last item is emitted. Closing it twice is harmless.
+ *
+ * Call it on the owner context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_stream_close_input (GtaskSupStream *self)
+{
+  PushInput *input;
+
+  g_return_if_fail (GTASK_SUP_IS_STREAM (self));
+  g_return_if_fail (self->next_func == NULL || self->next_func == push_input_next);
+
+  input = push_input_of (self);
+  if (input == NULL || input->closed)
+    return;
+
+  input->closed = TRUE;
+  gtask_sup_stream_input_ready (self);
+}
+
+/* Constructors {{{1 */
+
+/**
  * gtask_sup_supervisor_map:
  * @self: a supervisor
  * @next_func: (scope notified) (closure user_data) (destroy destroy): gives
@@ -1429,13 +1750,20 @@ model_input_next (GtaskSupStream *stream,
 {
   ModelInput *input = data;
   g_autoptr(GObject) item = NULL;
+  GtaskSupTask *task;
 
   if (index >= g_list_model_get_n_items (input->items))
     return NULL;
 
   item = g_list_model_get_item (input->items, index);
+  task = input->func (stream, item, input->user_data);
 
-  return input->func (stream, item, input->user_data);
+  /* Zipped with its input, for the ::item of a failed one. */
+  if (task != NULL && GTASK_SUP_IS_TASK (task) && gtask_sup_task_get_input (task) == NULL &&
+      gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_NEW)
+    gtask_sup_task_set_input (task, item);
+
+  return task;
 }
 
 /**

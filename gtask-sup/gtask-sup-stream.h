@@ -59,6 +59,22 @@ gboolean            gtask_sup_stream_get_finished      (GtaskSupStream       *se
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_stream_start             (GtaskSupStream       *self);
 GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_stream_wait_for_input    (GtaskSupStream       *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_stream_input_ready       (GtaskSupStream       *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_stream_push_async        (GtaskSupStream       *self,
+                                                        GtaskSupTask         *task,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+GTASK_SUP_AVAILABLE_IN_1_0
+gboolean            gtask_sup_stream_push_finish       (GtaskSupStream       *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_stream_close_input       (GtaskSupStream       *self);
+GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_stream_cancel            (GtaskSupStream       *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_stream_join_async        (GtaskSupStream       *self,

@@ -74,6 +74,8 @@ GtaskSupStream     *gtask_sup_supervisor_map_model           (GtaskSupSupervisor
                                                               gpointer                user_data,
                                                               GDestroyNotify          destroy);
 GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupStream     *gtask_sup_supervisor_map_push            (GtaskSupSupervisor     *self);
+GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_shutdown_async      (GtaskSupSupervisor  *self,
                                                               GCancellable        *cancellable,
                                                               GAsyncReadyCallback  callback,

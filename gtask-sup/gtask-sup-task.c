@@ -49,6 +49,7 @@ enum {
   PROP_PROGRESS,
   PROP_RESTART,
   PROP_PRIORITY,
+  PROP_INPUT,
   N_PROPS
 };
 
@@ -58,6 +59,7 @@ static GParamSpec *properties[N_PROPS];
 
 static G_DEFINE_QUARK (gtask-sup-origin, origin)
 static G_DEFINE_QUARK (gtask-sup-parent, parent)
+static G_DEFINE_QUARK (gtask-sup-input, input)
 
 /* The task whose work runs on this thread: set around a thread function
  * and an async function. */
@@ -405,6 +407,10 @@ gtask_sup_task_get_property (GObject    *object,
       g_value_set_int (value, gtask_sup_task_get_priority (self));
       break;
 
+    case PROP_INPUT:
+      g_value_set_object (value, gtask_sup_task_get_input (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -442,6 +448,10 @@ gtask_sup_task_set_property (GObject      *object,
 
     case PROP_PRIORITY:
       gtask_sup_task_set_priority (self, g_value_get_int (value));
+      break;
+
+    case PROP_INPUT:
+      gtask_sup_task_set_input (self, g_value_get_object (value));
       break;
 
     default:
@@ -581,6 +591,23 @@ gtask_sup_task_class_init (GtaskSupTaskClass *klass)
                       G_MININT16, G_MAXINT16, G_PRIORITY_DEFAULT,
                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GtaskSupTask:input: (getter get_input) (setter set_input)
+   *
+   * The input the task was made for, or %NULL: the item of the list model
+   * for the items of [method@GtaskSup.Supervisor.map_model], or whatever a
+   * stream's next function set. A stream's
+   * [signal@GtaskSup.Stream::item] handler finds there the input of an item
+   * that failed or timed out, as Elixir's `zip_input_on_exit` does; a
+   * `GtkListView` row can show it.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_INPUT] =
+    g_param_spec_object ("input", NULL, NULL,
+                         G_TYPE_OBJECT,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
@@ -688,6 +715,52 @@ gtask_sup_task_set_priority (GtaskSupTask *self,
 
   self->priority = priority;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
+}
+
+/**
+ * gtask_sup_task_get_input: (get-property input)
+ * @self: a task
+ *
+ * Gets the input the task was made for; see
+ * [property@GtaskSup.Task:input]. Any thread may call it.
+ *
+ * Returns: (transfer none) (nullable) (type GObject): the input, or %NULL
+ *
+ * Since: 1.0
+ */
+gpointer
+gtask_sup_task_get_input (GtaskSupTask *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
+
+  return g_object_get_qdata (G_OBJECT (self), input_quark ());
+}
+
+/**
+ * gtask_sup_task_set_input: (set-property input)
+ * @self: a task that was not started yet
+ * @input: (nullable) (type GObject): the input, a #GObject
+ *
+ * Records the input the task is made for, such as the file it hashes; see
+ * [property@GtaskSup.Task:input]. The task keeps a reference to it.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_task_set_input (GtaskSupTask *self,
+                          gpointer      input)
+{
+  g_return_if_fail (GTASK_SUP_IS_TASK (self));
+  g_return_if_fail (input == NULL || G_IS_OBJECT (input));
+  g_return_if_fail (self->core == NULL);
+
+  if (gtask_sup_task_get_input (self) == input)
+    return;
+
+  g_object_set_qdata_full (G_OBJECT (self), input_quark (),
+                           input != NULL ? g_object_ref (input) : NULL,
+                           g_object_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT]);
 }
 
 /**

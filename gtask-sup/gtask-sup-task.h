@@ -68,6 +68,11 @@ GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_restart         (GtaskSupTask        *self,
                                                         GtaskSupRestart      restart);
 GTASK_SUP_AVAILABLE_IN_1_0
+gpointer            gtask_sup_task_get_input           (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_task_set_input           (GtaskSupTask        *self,
+                                                        gpointer             input);
+GTASK_SUP_AVAILABLE_IN_1_0
 int                 gtask_sup_task_get_priority        (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_priority        (GtaskSupTask        *self,

@@ -392,6 +392,14 @@ test_not_started (Fixture       *f,
   g_assert_cmpint (called, ==, 0);
 }
 
+static GtaskSupTask *
+never_next (GtaskSupStream *stream,
+            guint64         index,
+            gpointer        user_data)
+{
+  g_assert_not_reached ();
+}
+
 /* The calls of the toolbox (issue 9): criticals, nothing done. */
 static void
 test_toolbox (Fixture       *f,
@@ -426,6 +434,25 @@ test_toolbox (Fixture       *f,
   EXPECT_CRITICAL (g_assert_null (gtask_sup_task_get_child_supervisor (NULL)));
   EXPECT_CRITICAL (g_assert_null (gtask_sup_supervisor_new_child (NULL, &error)));
   g_assert_null (gtask_sup_task_get_child_supervisor (fresh));
+  {
+    GParamSpec *not_an_object = g_param_spec_ref_sink (g_param_spec_int ("n", NULL, NULL,
+                                                                         0, 1, 0, 0));
+
+    EXPECT_CRITICAL (gtask_sup_task_set_input (fresh, not_an_object));
+    g_param_spec_unref (not_an_object);
+  }
+  EXPECT_CRITICAL (g_assert_null (gtask_sup_supervisor_map_push (NULL)));
+  {
+    g_autoptr(GtaskSupStream) pulled = gtask_sup_supervisor_map (f->sup, never_next, NULL, NULL);
+    g_autoptr(GtaskSupStream) pushed = gtask_sup_supervisor_map_push (f->sup);
+
+    EXPECT_CRITICAL (gtask_sup_stream_wait_for_input (pulled));
+    EXPECT_CRITICAL (gtask_sup_stream_push_async (pulled, fresh, NULL, never_cb, &called));
+    EXPECT_CRITICAL (gtask_sup_stream_close_input (pulled));
+    EXPECT_CRITICAL (gtask_sup_stream_push_async (pushed, NULL, NULL, never_cb, &called));
+    EXPECT_CRITICAL (g_assert_false (gtask_sup_stream_push_finish (pushed, G_ASYNC_RESULT (foreign),
+                                                                   &error)));
+  }
   EXPECT_CRITICAL (g_assert_false (gtask_sup_supervisor_ignore (f->sup, NULL, &error)));
   EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MAXINT16 + 1));
   EXPECT_CRITICAL (gtask_sup_task_set_priority (fresh, G_MININT16 - 1));

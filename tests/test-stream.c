@@ -2384,12 +2384,282 @@ test_two_streams (Fixture       *f,
   input_assert_clean (in_b);
 }
 
+/* -------------------------------------------------------------------------- */
+/* Inputs that are not ready, pushed inputs, inputs zipped with their items   */
+/* -------------------------------------------------------------------------- */
+
+static GtaskSupTask *
+completed_item (gint64 v)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT64);
+  g_value_set_int64 (&value, v);
+  return test_track_task (gtask_sup_task_new_completed (&value));
+}
+
+typedef struct
+{
+  guint   available;   /* items the producer has made so far */
+  guint   total;       /* then the input ends */
+  guint   n_calls;
+  guint   n_waits;
+} Producer;
+
+static GtaskSupTask *
+producer_next (GtaskSupStream *stream,
+               guint64         index,
+               gpointer        data)
+{
+  Producer *p = data;
+
+  p->n_calls++;
+  if (index < p->available)
+    return completed_item (index * 10);
+  if (index >= p->total)
+    return NULL;
+
+  /* Not ready yet: no placeholder task, the stream pauses. */
+  gtask_sup_stream_wait_for_input (stream);
+  p->n_waits++;
+  return NULL;
+}
+
+static void
+test_input_not_ready (Fixture       *f,
+                      gconstpointer  data)
+{
+  Producer p = { 2, 5, 0, 0 };
+  g_autoptr(GtaskSupStream) stream = gtask_sup_supervisor_map (f->sup, producer_next, &p, NULL);
+  g_autoptr(StreamRec) srec = stream_rec_new (f, stream);
+
+  TEST_SUMMARY ();
+
+  stream_rec_start (srec);
+  wait_n_items (srec, 2);
+  iterate_for (f->ctx, 30);
+  /* Paused, not finished, and not asking again. */
+  g_assert_cmpuint (srec->n_finished, ==, 0);
+  g_assert_cmpuint (p.n_waits, ==, 1);
+  g_assert_cmpuint (p.n_calls, ==, 3);
+
+  p.available = 4;
+  srec->in_call = TRUE;
+  gtask_sup_stream_input_ready (stream);
+  gtask_sup_stream_input_ready (stream);
+  srec->in_call = FALSE;
+  g_assert_cmpuint (p.n_calls, ==, 3);
+  wait_n_items (srec, 4);
+  iterate_for (f->ctx, 30);
+  g_assert_cmpuint (srec->n_finished, ==, 0);
+  g_assert_cmpuint (p.n_waits, ==, 2);
+
+  /* The producer made the last one, then the input ends. */
+  p.available = 5;
+  gtask_sup_stream_input_ready (stream);
+  wait_finished (srec);
+  g_assert_no_error (srec->error);
+  assert_all_in_order (srec, 5);
+  stream_rec_assert_clean (srec);
+}
+
+typedef struct
+{
+  int       n_done;
+  int       n_ok;
+  GError   *error;
+} PushLog;
+
+static void
+push_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PushLog *log = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (gtask_sup_stream_push_finish (GTASK_SUP_STREAM (source), result, &error))
+    log->n_ok++;
+  else if (log->error == NULL)
+    log->error = g_steal_pointer (&error);
+  log->n_done++;
+}
+
+static void
+test_push (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GtaskSupStream) stream = gtask_sup_supervisor_map_push (f->sup);
+  g_autoptr(StreamRec) srec = stream_rec_new (f, stream);
+  g_autoptr(Probe) blocker = probe_new_blocking (FALSE);
+  g_autoptr(GtaskSupTask) first = NULL;
+  g_autoptr(GtaskSupTask) late = NULL;
+  PushLog log = { 0, };
+  PushLog closed = { 0, };
+
+  TEST_SUMMARY ();
+
+  gtask_sup_stream_set_max_concurrency (stream, 1);
+  gtask_sup_stream_set_read_ahead (stream, 1);
+  blocker->result = PROBE_RESULT_INT;
+  blocker->value = 0;
+  first = test_track_task (probe_task_new (blocker));
+
+  /* Pushed before it starts: taken once it runs. */
+  gtask_sup_stream_push_async (stream, first, NULL, push_done_cb, &log);
+  for (gint64 i = 1; i < 5; i++)
+    {
+      g_autoptr(GtaskSupTask) item = completed_item (i * 10);
+
+      gtask_sup_stream_push_async (stream, item, NULL, push_done_cb, &log);
+    }
+  stream_rec_start (srec);
+
+  /* Back-pressure: while the first item blocks, the stream takes it and
+   * one read-ahead item; the other pushes wait for room. */
+  iterate_until_int_eq (f->ctx, &blocker->n_runs, 1, TEST_WAIT_MS);
+  iterate_for (f->ctx, 30);
+  g_assert_cmpint (log.n_done, ==, 2);
+  g_assert_cmpuint (srec->indexes->len, ==, 0);
+
+  test_gate_open (&blocker->gate);
+  wait_n_items (srec, 5);
+  iterate_until_int_eq (f->ctx, &log.n_done, 5, TEST_WAIT_MS);
+  g_assert_cmpint (log.n_ok, ==, 5);
+  g_assert_cmpuint (srec->n_finished, ==, 0);
+
+  /* Closing the input ends it; a later push fails. */
+  gtask_sup_stream_close_input (stream);
+  late = test_track_task (gtask_sup_task_new_completed (NULL));
+  gtask_sup_stream_push_async (stream, late, NULL, push_done_cb, &closed);
+  wait_finished (srec);
+  g_assert_no_error (srec->error);
+  assert_all_in_order (srec, 5);
+  iterate_until_int_eq (f->ctx, &closed.n_done, 1, TEST_WAIT_MS);
+  g_assert_error (closed.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&closed.error);
+  g_assert_cmpint (gtask_sup_task_get_state (late), ==, GTASK_SUP_TASK_STATE_NEW);
+  stream_rec_assert_clean (srec);
+}
+
+static void
+test_push_cancelled (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GtaskSupStream) stream = gtask_sup_supervisor_map_push (f->sup);
+  g_autoptr(StreamRec) srec = stream_rec_new (f, stream);
+  g_autoptr(Probe) blocker = probe_new_blocking (FALSE);
+  g_autoptr(GtaskSupTask) first = NULL;
+  g_autoptr(GtaskSupTask) waiting = NULL;
+  g_autoptr(GtaskSupTask) left = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  PushLog log = { 0, };
+  PushLog cancelled = { 0, };
+  PushLog dropped = { 0, };
+
+  TEST_SUMMARY ();
+
+  gtask_sup_stream_set_max_concurrency (stream, 1);
+  gtask_sup_stream_set_read_ahead (stream, 0);
+  first = test_track_task (probe_task_new (blocker));
+  waiting = test_track_task (gtask_sup_task_new_completed (NULL));
+  left = test_track_task (gtask_sup_task_new_completed (NULL));
+  gtask_sup_stream_push_async (stream, first, NULL, push_done_cb, &log);
+  gtask_sup_stream_push_async (stream, waiting, cancellable, push_done_cb, &cancelled);
+  gtask_sup_stream_push_async (stream, left, NULL, push_done_cb, &dropped);
+  stream_rec_start (srec);
+  iterate_until_int_eq (f->ctx, &log.n_done, 1, TEST_WAIT_MS);
+
+  /* A push waiting for room is taken back. */
+  g_cancellable_cancel (cancellable);
+  iterate_until_int_eq (f->ctx, &cancelled.n_done, 1, TEST_WAIT_MS);
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&cancelled.error);
+  g_assert_cmpint (gtask_sup_task_get_state (waiting), ==, GTASK_SUP_TASK_STATE_NEW);
+
+  /* A stream that finishes fails the pushes left. */
+  stream_rec_cancel (srec);
+  wait_finished (srec);
+  iterate_until_int_eq (f->ctx, &dropped.n_done, 1, TEST_WAIT_MS);
+  g_assert_error (dropped.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&dropped.error);
+  test_gate_open (&blocker->gate);
+  stream_rec_assert_clean (srec);
+}
+
+static GtaskSupTask *
+fail_for_item (GtaskSupStream *stream,
+               gpointer        item,
+               gpointer        user_data)
+{
+  const char *name = g_object_get_data (G_OBJECT (item), "name");
+  GtaskSupTask *task;
+
+  if (g_str_equal (name, "bad"))
+    {
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad item");
+
+      task = gtask_sup_task_new_failed (error);
+    }
+  else
+    task = gtask_sup_task_new_completed (NULL);
+
+  return test_track_task (task);
+}
+
+static void
+test_input_zipped (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(GtaskSupStream) stream = NULL;
+  g_autoptr(StreamRec) srec = NULL;
+  const char *names[] = { "good", "bad", "good" };
+  GtaskSupTask *failed;
+
+  TEST_SUMMARY ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_data (item, "name", (gpointer)names[i]);
+      g_list_store_append (store, item);
+    }
+
+  stream = gtask_sup_supervisor_map_model (f->sup, G_LIST_MODEL (store), fail_for_item, NULL, NULL);
+  srec = stream_rec_new (f, stream);
+  stream_rec_start (srec);
+  wait_finished (srec);
+
+  /* The failed item carries its index and its input. */
+  g_assert_cmpuint (srec->indexes->len, ==, 3);
+  g_assert_cmpuint (stream_rec_index (srec, 1), ==, 1);
+  failed = g_ptr_array_index (srec->tasks, 1);
+  g_assert_cmpint (gtask_sup_task_get_state (failed), ==, GTASK_SUP_TASK_STATE_FAILED);
+  g_assert_true (gtask_sup_task_get_input (failed) ==
+                 g_list_model_get_item (G_LIST_MODEL (store), 1));
+  g_object_unref (gtask_sup_task_get_input (failed));
+  g_assert_cmpstr (g_object_get_data (gtask_sup_task_get_input (failed), "name"), ==, "bad");
+  stream_rec_assert_clean (srec);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  TEST_ADD ("/GtaskSup/Stream/input-not-ready", test_input_not_ready,
+            "A next function that waits for input pauses the stream, without placeholder "
+            "tasks, until input_ready()");
+  TEST_ADD ("/GtaskSup/Stream/push", test_push,
+            "Pushed items are taken as there is room (back-pressure); close_input() ends the "
+            "stream, later pushes fail");
+  TEST_ADD ("/GtaskSup/Stream/push-cancelled", test_push_cancelled,
+            "A waiting push is taken back by its cancellable; the stream's end fails the rest");
+  TEST_ADD ("/GtaskSup/Stream/input-zipped", test_input_zipped,
+            "A failed item of map_model() carries its index and its input item");
   TEST_ADD ("/GtaskSup/Stream/defaults", test_defaults,
             "A new stream: max-concurrency = processors, ordered, timeout -1, EXIT, retain, "
             "an empty model; setters notify on real change and are refused once started");

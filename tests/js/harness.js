@@ -29,6 +29,7 @@ Gio._promisify(GtaskSup.Supervisor.prototype, 'shutdown_async',
 Gio._promisify(GtaskSup.Supervisor.prototype, 'drain_async',
     'drain_finish');
 Gio._promisify(GtaskSup, 'await_many_async', 'await_many_finish');
+Gio._promisify(GtaskSup.Stream.prototype, 'push_async', 'push_finish');
 Gio._promisify(GtaskSup, 'yield_many_async', 'yield_many_finish');
 Gio._promisify(Gio.File.prototype, 'load_contents_async',
     'load_contents_finish');

@@ -82,7 +82,30 @@ async function testNestedShutdown() {
     assert(child.get_closed(), 'the child is closed');
 }
 
+async function testStreamPush() {
+    const sup = newSupervisor();
+    const stream = sup.map_push();
+    stream.set_max_concurrency(1);
+    stream.set_read_ahead(0);
+    const items = [];
+    stream.connect('item', (s, index, task) => items.push(task.get_value()));
+    const finished = new Promise(resolve =>
+        stream.connect('finished', (s, error) => resolve(error)));
+    stream.start();
+
+    // Each push resolves once the stream took the item: back-pressure.
+    for (const word of ['a', 'b', 'c'])
+        assertEqual(await stream.push_async(GtaskSup.Task.new_completed(word),
+            null), true, `push of ${word}`);
+    stream.close_input();
+    assertEqual(await finished, null, '`finished` error');
+    assertEqual(items.join(','), 'a,b,c', 'items');
+    await assertRejects(stream.push_async(GtaskSup.Task.new_completed('d'),
+        null), Gio.IOErrorEnum, Gio.IOErrorEnum.CLOSED, 'push after the end');
+}
+
 run([
+    ['stream: pushed items, awaited one by one', testStreamPush],
     ['nested: the parent shutdown reaches the child tasks first',
         testNestedShutdown],
     ['await_many_async: every task succeeds', testAwaitMany],

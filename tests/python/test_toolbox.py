@@ -314,6 +314,86 @@ class TestNested(ContextTestCase):
             lambda t, c: None).get_child_supervisor())
 
 
+class TestStreamInput(ContextTestCase):
+
+    def test_wait_for_input(self):
+        sup = GtaskSup.Supervisor.new(None)
+        produced = ['a', 'b']
+        ended = []
+        items = []
+
+        def next_item(stream, index):
+            if index < len(produced):
+                return GtaskSup.Task.new_completed(produced[index])
+            if ended:
+                return None
+            stream.wait_for_input()
+            return None
+
+        stream = sup.map(next_item)
+        stream.connect('item', lambda s, i, t: items.append(t.get_value()))
+        finished = []
+        stream.connect('finished', lambda s, e: finished.append(e))
+        stream.start()
+        self.assertIterateUntil(lambda: len(items) == 2)
+        self.iterate_for(20)
+        self.assertEqual(finished, [])
+        produced.append('c')
+        ended.append(True)
+        stream.input_ready()
+        self.assertIterateUntil(lambda: finished)
+        self.assertEqual(items, ['a', 'b', 'c'])
+        self.assertEqual(finished, [None])
+
+    def test_push(self):
+        sup = GtaskSup.Supervisor.new(None)
+        stream = sup.map_push()
+        stream.props.max_concurrency = 1
+        stream.props.read_ahead = 0
+        items = []
+        stream.connect('item', lambda s, i, t: items.append((i, t.get_value())))
+        pushed = []
+
+        def push_next(n):
+            if n == 4:
+                stream.close_input()
+                return
+            stream.push_async(GtaskSup.Task.new_completed(n * 2), None,
+                              lambda s, res: (pushed.append(s.push_finish(res)),
+                                              push_next(n + 1)))
+
+        stream.start()
+        push_next(0)
+        finished = []
+        stream.connect('finished', lambda s, e: finished.append(e))
+        self.assertIterateUntil(lambda: finished)
+        self.assertEqual(pushed, [True] * 4)
+        self.assertEqual(items, [(0, 0), (1, 2), (2, 4), (3, 6)])
+
+    def test_input_of_failed_item(self):
+        sup = GtaskSup.Supervisor.new(None)
+        store = Gio.ListStore.new(Gio.File)
+        for name in ('ok', 'broken'):
+            store.append(Gio.File.new_for_path('/nonexistent/' + name))
+
+        def make(stream, item):
+            if item.get_basename() == 'broken':
+                return GtaskSup.Task.new_failed(GLib.Error.new_literal(
+                    Gio.io_error_quark(), 'broken', Gio.IOErrorEnum.FAILED))
+            return GtaskSup.Task.new_completed(None)
+
+        stream = sup.map_model(store, make)
+        failed = []
+        stream.connect('item', lambda s, i, t: failed.append(
+            (i, t.props.input.get_basename()))
+            if t.get_state() == GtaskSup.TaskState.FAILED else None)
+        done = []
+        stream.connect('finished', lambda s, e: done.append(True))
+        stream.start()
+        self.assertIterateUntil(lambda: done)
+        self.assertEqual(failed, [(1, 'broken')])
+
+
 class TestLogUnhandled(ContextTestCase):
 
     def setUp(self):
