@@ -246,6 +246,102 @@ _gtask_sup_service_get_context (void)
   return service.context;
 }
 
+/* Spawners {{{1 */
+
+typedef struct
+{
+  GtaskSupServiceFunc func;
+  gpointer            data;
+} SpawnJob;
+
+static struct {
+  GMutex  mutex;
+  GCond   cond;
+  GQueue  jobs;       /* of SpawnJob */
+  guint   n_threads;
+  guint   n_idle;     /* threads waiting for a job */
+} spawners;
+
+static gpointer
+spawner_thread (gpointer data)
+{
+  g_mutex_lock (&spawners.mutex);
+
+  for (;;)
+    {
+      SpawnJob *job;
+
+      spawners.n_idle++;
+      while (spawners.jobs.length == 0)
+        g_cond_wait (&spawners.cond, &spawners.mutex);
+      spawners.n_idle--;
+
+      job = g_queue_pop_head (&spawners.jobs);
+      g_mutex_unlock (&spawners.mutex);
+
+      job->func (job->data);
+      g_free (job);
+
+      g_mutex_lock (&spawners.mutex);
+    }
+
+  g_assert_not_reached ();
+}
+
+/* Runs @func (@data) on a spawner thread, starting one if none is idle and
+ * fewer than one per processor run. Fails, with @error, only when no
+ * spawner exists and none can be started (the process is out of threads):
+ * @func then never runs. Any thread. */
+gboolean
+_gtask_sup_service_spawn (GtaskSupServiceFunc   func,
+                          gpointer              data,
+                          GError              **error)
+{
+  SpawnJob *job = g_new0 (SpawnJob, 1);
+  gboolean want_thread;
+
+  job->func = func;
+  job->data = data;
+
+  g_mutex_lock (&spawners.mutex);
+  g_queue_push_tail (&spawners.jobs, job);
+  want_thread = spawners.n_idle < spawners.jobs.length &&
+                spawners.n_threads < MAX (2, g_get_num_processors ());
+  if (want_thread)
+    spawners.n_threads++;
+  g_cond_signal (&spawners.cond);
+  g_mutex_unlock (&spawners.mutex);
+
+  if (want_thread)
+    {
+      g_autoptr(GError) local_error = NULL;
+      GThread *thread = g_thread_try_new ("gtask-sup-spawn", spawner_thread, NULL,
+                                          &local_error);
+
+      if (thread != NULL)
+        {
+          g_thread_unref (thread);
+          return TRUE;
+        }
+
+      g_mutex_lock (&spawners.mutex);
+      spawners.n_threads--;
+      /* Another spawner takes it, if there is one. */
+      if (spawners.n_threads == 0 && g_queue_remove (&spawners.jobs, job))
+        {
+          g_mutex_unlock (&spawners.mutex);
+          g_free (job);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_mutex_unlock (&spawners.mutex);
+    }
+
+  return TRUE;
+}
+
+/* Deadlines {{{1 */
+
 /* Registers @timer for @deadline (monotonic µs), moves it, or, with -1,
  * removes it. Any thread. Once removed, its expire function is never
  * called again, except by a call already under way (which holds a
