@@ -160,6 +160,7 @@ scope_set_child (GtaskSupTask       *task,
                  GtaskSupSupervisor *child)
 {
   SCOPE_WORK (task)->child = child;
+  _gtask_sup_supervisor_set_scoped (child);
   g_signal_connect_object (child, "stopped", G_CALLBACK (scope_child_stopped_cb), task, 0);
 }
 

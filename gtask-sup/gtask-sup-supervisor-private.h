@@ -23,6 +23,10 @@ void _gtask_sup_supervisor_remove_silence_hook (GtaskSupSupervisor  *self,
                                                 GtaskSupSilenceFunc  func,
                                                 gpointer             data);
 
+/* It runs as a task of another supervisor: a task started on it from
+ * inside another task's work is cancelled with that task. */
+G_GNUC_INTERNAL
+void _gtask_sup_supervisor_set_scoped (GtaskSupSupervisor *self);
 /* Whether it shuts down and ::stopped is still to come. */
 G_GNUC_INTERNAL
 gboolean _gtask_sup_supervisor_will_stop (GtaskSupSupervisor *self);

@@ -104,6 +104,7 @@ struct _GtaskSupSupervisor
 
   guint             closed : 1;
   guint             draining : 1;     /* closed by close() or drain_async() */
+  guint             scoped : 1;       /* runs as a task of another supervisor */
   guint             log_unhandled : 1;
   guint             stopping : 1;     /* shutting its children down */
   guint             stopped : 1;      /* ::stopped was emitted */
@@ -1470,7 +1471,8 @@ gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
 {
   task->child_link.data = task;
   g_queue_push_tail_link (&self->children, &task->child_link);
-  _gtask_sup_task_adopt (task);
+  /* Work a task starts on a child supervisor is part of that task. */
+  _gtask_sup_task_adopt (task, self->scoped);
   g_object_ref (task);
 
   _gtask_sup_core_start (self->core, task);
@@ -1981,6 +1983,12 @@ gtask_sup_supervisor_ignore (GtaskSupSupervisor  *self,
 }
 
 /* Internal API for the supervisor kind {{{1 */
+
+void
+_gtask_sup_supervisor_set_scoped (GtaskSupSupervisor *self)
+{
+  self->scoped = TRUE;
+}
 
 gboolean
 _gtask_sup_supervisor_will_stop (GtaskSupSupervisor *self)

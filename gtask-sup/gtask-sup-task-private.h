@@ -115,6 +115,7 @@ GtaskSupTask *_gtask_sup_task_push_current (GtaskSupTask *task);
 G_GNUC_INTERNAL
 void     _gtask_sup_task_pop_current     (GtaskSupTask *previous);
 G_GNUC_INTERNAL
-void     _gtask_sup_task_adopt           (GtaskSupTask *self);
+void     _gtask_sup_task_adopt           (GtaskSupTask *self,
+                                          gboolean      cancel_with_parent);
 
 G_END_DECLS

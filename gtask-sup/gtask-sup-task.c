@@ -110,16 +110,48 @@ _gtask_sup_task_pop_current (GtaskSupTask *previous)
   g_private_set (&current_task, previous);
 }
 
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* Any thread: the parent was cancelled, timed out or shut down. */
+static void
+parent_cancelled_cb (GCancellable *cancellable,
+                     gpointer      data)
+{
+  g_autoptr(GtaskSupTask) child = g_weak_ref_get (data);
+
+  if (child != NULL)
+    gtask_sup_task_cancel (child);
+}
+
 /* Records the current task of this thread, if any, as the parent of @self,
- * which is being started. */
+ * which is being started; with @cancel_with_parent, @self is cancelled
+ * when the parent's cancellable is. (A weak reference: the child holds its
+ * parent, not the other way round.) */
 void
-_gtask_sup_task_adopt (GtaskSupTask *self)
+_gtask_sup_task_adopt (GtaskSupTask *self,
+                       gboolean      cancel_with_parent)
 {
   GtaskSupTask *current = g_private_get (&current_task);
+  GWeakRef *child;
 
-  if (current != NULL && current != self)
-    g_object_set_qdata_full (G_OBJECT (self), parent_quark (),
-                             g_object_ref (current), g_object_unref);
+  if (current == NULL || current == self)
+    return;
+
+  g_object_set_qdata_full (G_OBJECT (self), parent_quark (),
+                           g_object_ref (current), g_object_unref);
+
+  if (!cancel_with_parent || current->core == NULL)
+    return;
+
+  child = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (child, self);
+  g_cancellable_connect (_gtask_sup_core_ensure_cancellable (current),
+                         G_CALLBACK (parent_cancelled_cb), child, weak_ref_free);
 }
 
 static GError *
@@ -858,6 +890,10 @@ gtask_sup_task_get_current (void)
  * task whose async function started it, for instance. Each run of a
  * restarted task has the parent of the first run. The parent is kept alive
  * as long as @self.
+ *
+ * A task started on a child supervisor ([method@GtaskSup.Supervisor.new_child])
+ * from inside its parent's work is part of that work: it is cancelled when
+ * the parent is cancelled, times out or is shut down.
  *
  * Returns: (transfer none) (nullable): the parent task, or %NULL if @self
  *   was not started from inside another task's work

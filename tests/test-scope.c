@@ -70,6 +70,12 @@ watch_child (GtaskSupSupervisor *child,
   g_signal_connect (child, "timed-out", G_CALLBACK (child_outcome_cb), order);
 }
 
+static gboolean
+task_final_cb (gpointer data)
+{
+  return gtask_sup_task_get_state (data) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
+}
+
 static GtaskSupTask *
 scope_task_of (Fixture *f)
 {
@@ -349,6 +355,69 @@ test_child_shutdown_ends_run (Fixture       *f,
   }
 }
 
+typedef struct
+{
+  GtaskSupSupervisor *child;
+  GtaskSupSupervisor *same;
+  Probe              *on_child;
+  Probe              *on_same;
+  GtaskSupTask       *started[2];
+} CancelWith;
+
+/* An async parent that starts work on the child supervisor and on its own,
+ * and never completes. */
+static void
+start_work_async (GtaskSupTask *task,
+                  GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  CancelWith *cw = user_data;
+
+  cw->started[0] = test_track_task (probe_task_new (cw->on_child));
+  cw->started[1] = test_track_task (probe_task_new (cw->on_same));
+  g_assert_true (gtask_sup_supervisor_start (cw->child, cw->started[0], NULL));
+  g_assert_true (gtask_sup_supervisor_start (cw->same, cw->started[1], NULL));
+}
+
+static void
+test_cancel_with_parent (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GtaskSupSupervisor) child = gtask_sup_supervisor_new_child (f->sup, NULL);
+  g_autoptr(Probe) on_child = probe_new_blocking (TRUE);
+  g_autoptr(Probe) on_same = probe_new_blocking (TRUE);
+  g_autoptr(GtaskSupTask) parent = NULL;
+  CancelWith cw = { child, f->sup, on_child, on_same, { NULL, NULL } };
+
+  TEST_SUMMARY ();
+
+  gtask_sup_supervisor_set_log_unhandled (child, FALSE);
+  on_child->result = PROBE_RESULT_NONE;
+  parent = test_track_task (gtask_sup_task_new_async (start_work_async, &cw, NULL));
+  fixture_start (f, parent);
+  iterate_until_int_eq (f->ctx, &on_child->n_runs, 1, TEST_WAIT_MS);
+  iterate_until_int_eq (f->ctx, &on_same->n_runs, 1, TEST_WAIT_MS);
+  g_assert_true (gtask_sup_task_get_parent (cw.started[0]) == parent);
+  g_assert_true (gtask_sup_task_get_parent (cw.started[1]) == parent);
+
+  /* The work it started on the child supervisor ends with it; what it
+   * started on its own supervisor is its sibling, and goes on. */
+  gtask_sup_task_cancel (parent);
+  iterate_until_int_eq (f->ctx, &on_child->n_returns, 1, TEST_WAIT_MS);
+  g_assert_true (g_atomic_int_get (&on_child->saw_cancel));
+  iterate_until (f->ctx, task_final_cb, cw.started[0], TEST_WAIT_MS);
+  g_assert_cmpint (gtask_sup_task_get_state (cw.started[0]), ==, GTASK_SUP_TASK_STATE_FAILED);
+  iterate_for (f->ctx, 30);
+  g_assert_cmpint (g_atomic_int_get (&on_same->n_returns), ==, 0);
+
+  test_gate_open (&on_same->gate);
+  iterate_until (f->ctx, task_final_cb, cw.started[1], TEST_WAIT_MS);
+  g_assert_cmpint (gtask_sup_task_get_state (cw.started[1]), ==, GTASK_SUP_TASK_STATE_SUCCEEDED);
+
+  g_object_unref (cw.started[0]);
+  g_object_unref (cw.started[1]);
+}
+
 /* The race: parent shutdown vs child results vs owner finalization. {{{1 */
 
 typedef struct
@@ -560,6 +629,9 @@ main (int   argc,
             "The owner's disposal cancels the child's tasks silently");
   TEST_ADD ("/GtaskSup/Scope/child-shutdown", test_child_shutdown_ends_run,
             "Shutting the child down ends its run with success; a closed child cannot run");
+  TEST_ADD ("/GtaskSup/Scope/cancel-with-parent", test_cancel_with_parent,
+            "Work a task starts on a child supervisor is cancelled with it; on its own "
+            "supervisor it is not");
   g_test_add_func ("/GtaskSup/Scope/race", test_race);
 
   return g_test_run ();
