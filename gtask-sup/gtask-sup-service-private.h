@@ -38,19 +38,6 @@ typedef struct
   guint      heap_index;
 } GtaskSupTimer;
 
-/* Spawners: a few threads of the process that run the spawns of
- * subprocesses (GSubprocess), so that programs start in parallel rather
- * than one at a time on the service thread. They never end: a child asks
- * for SIGKILL when the thread that spawned it ends (PR_SET_PDEATHSIG),
- * which must be when the process ends. Jobs run in FIFO order; a job must
- * not block beyond its spawn. */
-typedef void (*GtaskSupServiceFunc) (gpointer data);
-
-G_GNUC_INTERNAL
-gboolean      _gtask_sup_service_spawn           (GtaskSupServiceFunc   func,
-                                                  gpointer              data,
-                                                  GError              **error);
-
 G_GNUC_INTERNAL
 GMainContext *_gtask_sup_service_try_get_context (GError **error);
 G_GNUC_INTERNAL

@@ -26,12 +26,11 @@
 /* How much of a failed child's stderr goes into the error message. */
 #define STDERR_TAIL_BYTES 512
 
-/* The subprocess kind: an argv run through GSubprocess. A spawner thread
- * of the service spawns it (several spawn in parallel), and the service
- * thread reaps it and escalates its kills whether or not anyone iterates
- * the owner context, so that a child is killed (SIGTERM, then SIGKILL after
- * the grace period) even when its owner and its supervisor are long gone:
- * no orphan processes.
+/* The subprocess kind: an argv run through GSubprocess on the service
+ * thread, which spawns it, reaps it and escalates its kills whether or not
+ * anyone iterates the owner context, so that a child is killed (SIGTERM,
+ * then SIGKILL after the grace period) even when its owner and its
+ * supervisor are long gone: no orphan processes.
  *
  * Each child runs in a process group of its own, and signals go to the
  * whole group, so that what it started dies with it. The task is RUNNING
@@ -59,9 +58,9 @@ static const GtaskSupKind subprocess_kind;
 
 /* Runs in the child between fork() and exec(): async-signal-safe only.
  * Its own process group, so that signals reach what it starts too; and on
- * Linux, SIGKILL when the thread that spawned it ends, which is a spawner
- * thread, which ends with the process: a program that exits (or crashes)
- * before a kill timer fires leaves no orphan behind. */
+ * Linux, SIGKILL when the thread that spawned it ends, which is the
+ * subprocess thread, which ends with the process: a program that exits
+ * (or crashes) before a kill timer fires leaves no orphan behind. */
 static void
 child_setup (gpointer data)
 {
@@ -422,36 +421,15 @@ communicate_cb (GObject      *object,
   _gtask_sup_core_work_done (core, task);
 }
 
-/* On the service thread: the spawned child is watched there, where its
- * output is read, its exit seen and its kills escalated. */
 static gboolean
-watch_cb (gpointer data)
-{
-  GtaskSupTask *task = data;
-  ProcWork *work = PROC_WORK (task);
-  g_autoptr(GBytes) stdin_buf = NULL;
-
-  /* GLib asserts that a stdin pipe has something to write: nothing, so
-   * that the program reads the end of its input at once. */
-  if (work->flags & G_SUBPROCESS_FLAGS_STDIN_PIPE)
-    stdin_buf = g_bytes_new_static (NULL, 0);
-
-  g_subprocess_communicate_async (work->group->process, stdin_buf, NULL, communicate_cb, task);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* On a spawner thread (see gtask-sup-service-private.h): spawns run in
- * parallel there, and the threads live as long as the process, which the
- * children's PR_SET_PDEATHSIG needs. */
-static void
-spawn_job (gpointer data)
+spawn_cb (gpointer data)
 {
   GtaskSupTask *task = data;
   GtaskSupCore *core = task->core;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stdin_buf = NULL;
   ProcessGroup *group;
   const char *identifier;
   guint outcome;
@@ -462,7 +440,7 @@ spawn_job (gpointer data)
   if (!_gtask_sup_core_work_begin (core, task))
     {
       _gtask_sup_core_work_done (core, task);
-      return;
+      return G_SOURCE_REMOVE;
     }
 
   /* GLib refuses an empty program name and conflicting flags with a
@@ -481,7 +459,7 @@ spawn_job (gpointer data)
     {
       gtask_sup_task_return_error (task, spawn_error (task, error));
       _gtask_sup_core_work_done (core, task);
-      return;
+      return G_SOURCE_REMOVE;
     }
 
   /* NULL if it already exited and was reaped: nothing left to signal. */
@@ -503,31 +481,41 @@ spawn_job (gpointer data)
   if (outcome != GTASK_SUP_OUTCOME_NONE || shutting_down)
     _gtask_sup_core_interrupt (task, outcome, task->shutdown_timeout);
 
-  {
-    GSource *idle = g_idle_source_new ();
+  /* GLib asserts that a stdin pipe has something to write: nothing, so
+   * that the program reads the end of its input at once. */
+  if (PROC_WORK (task)->flags & G_SUBPROCESS_FLAGS_STDIN_PIPE)
+    stdin_buf = g_bytes_new_static (NULL, 0);
 
-    g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-    g_source_set_static_name (idle, "[gtask-sup] watch");
-    g_source_set_callback (idle, watch_cb, task, NULL);
-    g_source_attach (idle, _gtask_sup_service_get_context ());
-    g_source_unref (idle);
-  }
+  g_subprocess_communicate_async (process, stdin_buf, NULL, communicate_cb, task);
+
+  return G_SOURCE_REMOVE;
 }
 
-/* From any thread, once the task has a slot: the spawn happens on a
- * spawner thread, the watch on the service thread. */
+/* From any thread, once the task has a slot: the spawn happens on the
+ * service thread. */
 static void
 subprocess_start (GtaskSupTask *task)
 {
   g_autoptr(GError) error = NULL;
+  GMainContext *service = _gtask_sup_service_try_get_context (&error);
+  GSource *idle;
 
-  /* Out of threads: the task fails, nothing is spawned. The service thread
-   * watches the child: it must be there first. A spawn that fails frees a
-   * slot, which may start the next task from the spawner: it is queued, no
-   * recursion. */
-  if (_gtask_sup_service_try_get_context (&error) == NULL ||
-      !_gtask_sup_service_spawn (spawn_job, task, &error))
-    _gtask_sup_task_fail_start (task, error);
+  /* Out of threads: the task fails, nothing is spawned. */
+  if (service == NULL)
+    {
+      _gtask_sup_task_fail_start (task, error);
+      return;
+    }
+
+  /* Always from an idle, even on the service thread itself: a spawn that
+   * fails frees a slot, which starts the next task here again, and would
+   * recurse once per queued task. */
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (idle, "[gtask-sup] spawn");
+  g_source_set_callback (idle, spawn_cb, task, NULL);
+  g_source_attach (idle, service);
+  g_source_unref (idle);
 }
 
 static void
