@@ -12,10 +12,10 @@
  *
  * An item is a thread task hashing a batch of files (hash.c), or with
  * --exec a subprocess task running `CMD ARG… FILE…` with up to --batch
- * files (1 by default, like `xargs -n1`); the library spawns them in
- * parallel. With --timeout, the default batch is one file, so that the
- * timeout is a file's: the stream's on-timeout is KILL_TASK, a slow file is
- * reported as timed out and the walk goes on.
+ * files (1 by default, like `xargs -n1`). With --timeout, the default
+ * batch is one file, so that the timeout is a file's: the stream's
+ * on-timeout is KILL_TASK, a slow file is reported as timed out and the
+ * walk goes on.
  *
  * The stream keeps nothing (retain is FALSE). In-process it is unordered:
  * each line is printed as soon as its batch is hashed, which sha256sum -c
