@@ -16,7 +16,11 @@ ensure_bound (void)
 
   if (g_once_init_enter (&initialized))
     {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      /* GTASK_SUP_LOCALEDIR: the translations of a build tree, before
+       * they are installed (`meson devenv` and the tests set it). */
+      const char *localedir = g_getenv ("GTASK_SUP_LOCALEDIR");
+
+      bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&initialized, 1);
     }

@@ -385,10 +385,14 @@ item_done_cb (gpointer      data,
   if (gtask_sup_task_get_state (task) == GTASK_SUP_TASK_STATE_TIMED_OUT &&
       self->on_timeout == GTASK_SUP_ON_TIMEOUT_EXIT)
     {
-      GError *error =
-        g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                     _("Item %" G_GUINT64_FORMAT " of the stream timed out after %d ms"),
-                     output->index, gtask_sup_task_get_timeout (task));
+      char index[24];
+      GError *error;
+
+      /* xgettext cannot see through G_GUINT64_FORMAT: a string it is. */
+      g_snprintf (index, sizeof index, "%" G_GUINT64_FORMAT, output->index);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           _("Item %s of the stream timed out after %d ms"),
+                           index, gtask_sup_task_get_timeout (task));
 
       output_free (output);
       gtask_sup_stream_finish (self, error);
