@@ -66,6 +66,9 @@ typedef struct
   void (*idle)     (gpointer      owner);
 } GtaskSupCoreHooks;
 
+/* The default of GtaskSupSupervisor:progress-interval: a frame at 60 Hz. */
+#define GTASK_SUP_CORE_PROGRESS_INTERVAL_MS 16
+
 enum
 {
   GTASK_SUP_CORE_NOTIFY_STATE    = 1 << 0,
@@ -115,6 +118,11 @@ typedef struct _GtaskSupCore
   guint                    n_running;      /* works running */
   guint                    n_queued;       /* tasks in state QUEUED */
   guint                    max_concurrency;
+  gint64                   progress_interval; /* µs between two rounds of progress
+                                               * notifies; 0: every dispatch */
+  gint64                   progress_last;     /* monotonic µs of the last round */
+  guint                    n_progress_deferred; /* tasks in dirty only for a progress
+                                                 * notify that waits for its round */
   guint                    woken : 1;      /* ready time is 0: a dispatch is coming */
   guint                    prioritized : 1; /* a task with a priority of its own was
                                              * started: order outcomes by priority */
@@ -154,6 +162,9 @@ void     _gtask_sup_core_close          (GtaskSupCore *core);
 G_GNUC_INTERNAL
 void     _gtask_sup_core_set_max_concurrency (GtaskSupCore *core,
                                               guint         max_concurrency);
+G_GNUC_INTERNAL
+void     _gtask_sup_core_set_progress_interval (GtaskSupCore *core,
+                                                guint         interval_ms);
 G_GNUC_INTERNAL
 gboolean _gtask_sup_core_work_begin     (GtaskSupCore *core,
                                          GtaskSupTask *task);

@@ -26,10 +26,17 @@ core_update_source_locked (GtaskSupCore *core)
   if (core->dead)
     return;
 
-  pending = core->done.length > 0 || core->dispatching.length > 0 || core->dirty->len > 0 ||
+  pending = core->done.length > 0 || core->dispatching.length > 0 ||
+            core->dirty->len > core->n_progress_deferred ||
             core->release->len > 0 || core->to_start->len > 0;
   core->woken = pending;
-  g_source_set_ready_time (core->source, pending ? 0 : -1);
+  if (pending)
+    g_source_set_ready_time (core->source, 0);
+  else if (core->dirty->len > 0)
+    /* Only progress notifies, which wait for their round. */
+    g_source_set_ready_time (core->source, core->progress_last + core->progress_interval);
+  else
+    g_source_set_ready_time (core->source, -1);
 }
 
 static void
@@ -51,6 +58,30 @@ _gtask_sup_core_wake (GtaskSupCore *core)
   g_mutex_unlock (&core->mutex);
 }
 
+/* Progress notifies go in rounds, at most one round per progress_interval:
+ * a worker that sets its progress in a tight loop costs the owner thread
+ * about 60 notifies a second, not one per dispatch. The last value is
+ * always notified. */
+static void
+core_wake_for_progress_locked (GtaskSupCore *core)
+{
+  gint64 due = core->progress_last + core->progress_interval;
+  gint64 current;
+
+  if (core->woken || core->dead)
+    return;
+
+  if (core->progress_interval <= 0 || due <= g_get_monotonic_time ())
+    {
+      core_wake_locked (core);
+      return;
+    }
+
+  current = g_source_get_ready_time (core->source);
+  if (current < 0 || due < current)
+    g_source_set_ready_time (core->source, due);
+}
+
 void
 _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
                                    GtaskSupTask *task,
@@ -60,11 +91,26 @@ _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
 
   task->dirty |= what;
 
-  if (queued || core->dead)
+  if (core->dead)
     return;
 
-  g_ptr_array_add (core->dirty, g_object_ref (task));
-  core_wake_locked (core);
+  if (!queued)
+    g_ptr_array_add (core->dirty, g_object_ref (task));
+
+  if ((what & ~GTASK_SUP_CORE_NOTIFY_PROGRESS) != 0)
+    core_wake_locked (core);
+  else if (!queued)
+    core_wake_for_progress_locked (core);
+}
+
+void
+_gtask_sup_core_set_progress_interval (GtaskSupCore *core,
+                                       guint         interval_ms)
+{
+  g_mutex_lock (&core->mutex);
+  core->progress_interval = (gint64)interval_ms * G_TIME_SPAN_MILLISECOND;
+  core_update_source_locked (core);
+  g_mutex_unlock (&core->mutex);
 }
 
 /* Deadlines {{{1 */
@@ -882,8 +928,14 @@ core_dispatch (GSource     *source,
 
   if (core->dirty->len > 0)
     {
+      gint64 now = g_get_monotonic_time ();
+      gboolean progress_due = core->progress_interval <= 0 ||
+                              now >= core->progress_last + core->progress_interval;
+      gboolean any_progress = FALSE;
+
       dirty = g_steal_pointer (&core->dirty);
       core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+      core->n_progress_deferred = 0;
       what = g_new (guint8, dirty->len);
       for (guint i = 0; i < dirty->len; i++)
         {
@@ -891,7 +943,25 @@ core_dispatch (GSource     *source,
 
           what[i] = task->dirty;
           task->dirty = 0;
+
+          if ((what[i] & GTASK_SUP_CORE_NOTIFY_PROGRESS) == 0)
+            continue;
+
+          if (progress_due)
+            {
+              any_progress = TRUE;
+              continue;
+            }
+
+          /* Not its round yet: the progress notify stays pending. */
+          what[i] &= ~GTASK_SUP_CORE_NOTIFY_PROGRESS;
+          task->dirty = GTASK_SUP_CORE_NOTIFY_PROGRESS;
+          g_ptr_array_add (core->dirty, g_object_ref (task));
+          core->n_progress_deferred++;
         }
+
+      if (any_progress)
+        core->progress_last = now;
     }
   if (core->release->len > 0)
     {
@@ -1022,6 +1092,7 @@ _gtask_sup_core_new (const GtaskSupCoreHooks *hooks,
   core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
   core->release = g_ptr_array_new_with_free_func (g_object_unref);
   core->to_start = g_ptr_array_new ();
+  core->progress_interval = GTASK_SUP_CORE_PROGRESS_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
   _gtask_sup_heap_init (&core->heap, G_STRUCT_OFFSET (GtaskSupTask, heap_index));
   core->joiners = g_hash_table_new (NULL, NULL);
   core->lingering = g_hash_table_new (NULL, NULL);
@@ -1115,6 +1186,7 @@ _gtask_sup_core_kill (GtaskSupCore  *core,
     g_ptr_array_add (to_unref, link->data);
   g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->dirty));
   core->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  core->n_progress_deferred = 0;
   g_ptr_array_extend_and_steal (to_unref, g_steal_pointer (&core->release));
   core->release = g_ptr_array_new_with_free_func (g_object_unref);
 

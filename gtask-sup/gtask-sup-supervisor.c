@@ -122,6 +122,7 @@ enum {
   PROP_N_QUEUED,
   PROP_CLOSED,
   PROP_LOG_UNHANDLED,
+  PROP_PROGRESS_INTERVAL,
   N_PROPS
 };
 
@@ -778,6 +779,10 @@ gtask_sup_supervisor_get_property (GObject    *object,
       g_value_set_boolean (value, gtask_sup_supervisor_get_log_unhandled (self));
       break;
 
+    case PROP_PROGRESS_INTERVAL:
+      g_value_set_uint (value, gtask_sup_supervisor_get_progress_interval (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -820,6 +825,10 @@ gtask_sup_supervisor_set_property (GObject      *object,
 
     case PROP_LOG_UNHANDLED:
       gtask_sup_supervisor_set_log_unhandled (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_PROGRESS_INTERVAL:
+      gtask_sup_supervisor_set_progress_interval (self, g_value_get_uint (value));
       break;
 
     default:
@@ -1003,6 +1012,24 @@ gtask_sup_supervisor_class_init (GtaskSupSupervisorClass *klass)
    *
    * Since: 1.0
    */
+  /**
+   * GtaskSupSupervisor:progress-interval:
+   *
+   * The least time, in milliseconds, between two rounds of
+   * `notify::progress` of the supervisor's tasks, on the owner context; 0
+   * for a round at every iteration. The default, 16 ms, is a frame at
+   * 60 Hz: a worker that calls [method@GtaskSup.Task.set_progress] in a
+   * tight loop costs a GTK application at most about 60 notifies a second
+   * per task, and the last value set is always notified (after the task's
+   * outcome, if that came first).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROGRESS_INTERVAL] =
+    g_param_spec_uint ("progress-interval", NULL, NULL,
+                       0, 60000, GTASK_SUP_CORE_PROGRESS_INTERVAL_MS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_LOG_UNHANDLED] =
     g_param_spec_boolean ("log-unhandled", NULL, NULL,
                           TRUE,
@@ -1726,6 +1753,50 @@ gtask_sup_supervisor_set_log_unhandled (GtaskSupSupervisor *self,
 
   self->log_unhandled = log_unhandled;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG_UNHANDLED]);
+}
+
+/**
+ * gtask_sup_supervisor_get_progress_interval: (get-property progress-interval)
+ * @self: a supervisor
+ *
+ * Gets the least time between two rounds of progress notifies.
+ *
+ * Returns: the interval, in milliseconds
+ *
+ * Since: 1.0
+ */
+guint
+gtask_sup_supervisor_get_progress_interval (GtaskSupSupervisor *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), GTASK_SUP_CORE_PROGRESS_INTERVAL_MS);
+
+  return self->core->progress_interval / G_TIME_SPAN_MILLISECOND;
+}
+
+/**
+ * gtask_sup_supervisor_set_progress_interval: (set-property progress-interval)
+ * @self: a supervisor
+ * @interval_ms: the least time between two rounds of `notify::progress`,
+ *   in milliseconds, at most 60000; 0 for every iteration
+ *
+ * Sets how often the progress of the supervisor's tasks is notified; see
+ * [property@GtaskSup.Supervisor:progress-interval]. Call it on the owner
+ * context's thread.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_supervisor_set_progress_interval (GtaskSupSupervisor *self,
+                                            guint               interval_ms)
+{
+  g_return_if_fail (GTASK_SUP_IS_SUPERVISOR (self));
+  g_return_if_fail (interval_ms <= 60000);
+
+  if (gtask_sup_supervisor_get_progress_interval (self) == interval_ms)
+    return;
+
+  _gtask_sup_core_set_progress_interval (self->core, interval_ms);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS_INTERVAL]);
 }
 
 /**

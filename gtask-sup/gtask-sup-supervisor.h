@@ -108,6 +108,11 @@ gboolean            gtask_sup_supervisor_ignore              (GtaskSupSupervisor
                                                               GtaskSupTask        *task,
                                                               GError             **error);
 GTASK_SUP_AVAILABLE_IN_1_0
+guint               gtask_sup_supervisor_get_progress_interval (GtaskSupSupervisor *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_set_progress_interval (GtaskSupSupervisor *self,
+                                                                guint               interval_ms);
+GTASK_SUP_AVAILABLE_IN_1_0
 gboolean            gtask_sup_supervisor_get_log_unhandled   (GtaskSupSupervisor  *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_set_log_unhandled   (GtaskSupSupervisor  *self,

@@ -947,6 +947,85 @@ test_ignore_owner_gone (Fixture       *f,
   g_assert_cmpuint (f->rec->n_outcomes, ==, 0);
 }
 
+/* Progress at frame rate {{{1 */
+
+typedef struct
+{
+  int    n_notifies;
+  gint64 first_us;
+  gint64 last_us;
+  double last_value;
+} ProgressLog;
+
+static void
+progress_notify_cb (GObject    *object,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  ProgressLog *log = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (log->n_notifies++ == 0)
+    log->first_us = now;
+  log->last_us = now;
+  log->last_value = gtask_sup_task_get_progress (GTASK_SUP_TASK (object));
+}
+
+/* Sets its progress as fast as it can, at least 100 000 times and for at
+ * least 400 ms, then 1.0. */
+static void
+busy_progress_func (GtaskSupTask *task,
+                    GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint n = 0;
+
+  while (n < 100000 || g_get_monotonic_time () - start < 400 * G_TIME_SPAN_MILLISECOND)
+    {
+      gtask_sup_task_set_progress (task, (n % 1000) / 1000.0);
+      n++;
+    }
+  gtask_sup_task_set_progress (task, 1.0);
+  gtask_sup_task_return_int (task, n);
+}
+
+static gboolean
+progress_one_cb (gpointer data)
+{
+  return ((ProgressLog *) data)->last_value == 1.0;
+}
+
+static void
+test_progress_frame_rate (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GtaskSupTask) task = NULL;
+  ProgressLog log = { 0, };
+  double span_ms;
+
+  TEST_SUMMARY ();
+
+  g_assert_cmpuint (gtask_sup_supervisor_get_progress_interval (f->sup), ==, 16);
+  task = test_track_task (gtask_sup_task_new_thread (busy_progress_func, NULL, NULL));
+  g_signal_connect (task, "notify::progress", G_CALLBACK (progress_notify_cb), &log);
+  fixture_start (f, task);
+  wait_n_outcomes (f->ctx, f->rec, 1, TEST_WAIT_MS);
+  /* The last value comes, even after the outcome. */
+  iterate_until (f->ctx, progress_one_cb, &log, TEST_WAIT_MS);
+
+  /* Rounds are at least 16 ms apart: about 60 a second, not one per
+   * dispatch (thousands). */
+  span_ms = (log.last_us - log.first_us) / 1000.0;
+  g_test_message ("%d progress notifies over %.0f ms for %" G_GINT64_FORMAT " updates",
+                  log.n_notifies, span_ms, g_value_get_int64 (gtask_sup_task_get_value (task)));
+  g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (task)), >=, 100000);
+  g_assert_cmpint (log.n_notifies, >=, 2);
+  g_assert_cmpfloat (log.n_notifies, <=, span_ms / 16.0 + 2);
+  g_assert_cmpfloat (log.last_value, ==, 1.0);
+  g_signal_handlers_disconnect_by_data (task, &log);
+}
+
 /* Unheard failures are logged {{{1 */
 
 typedef struct
@@ -1181,6 +1260,9 @@ main (int   argc,
             "An ignored task runs on unreported, out of the model and of max-children");
   TEST_ADD ("/GtaskSup/Toolbox/ignore-owner-gone", test_ignore_owner_gone,
             "An ignored task is still cancelled when the owner goes");
+  TEST_ADD ("/GtaskSup/Toolbox/progress-frame-rate", test_progress_frame_rate,
+            "A worker setting progress 10^5 times costs the owner at most one notify per "
+            "16 ms, and the last value is notified");
   g_test_add_func ("/GtaskSup/Toolbox/log-unhandled", test_log_unhandled);
 
   return g_test_run ();
