@@ -108,6 +108,14 @@ gboolean            gtask_sup_supervisor_ignore              (GtaskSupSupervisor
                                                               GtaskSupTask        *task,
                                                               GError             **error);
 GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_bind_lifetime       (GtaskSupSupervisor  *self,
+                                                              gpointer             instance,
+                                                              const char          *detailed_signal);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_supervisor_bind_bus_name       (GtaskSupSupervisor  *self,
+                                                              GDBusConnection     *connection,
+                                                              const char          *name);
+GTASK_SUP_AVAILABLE_IN_1_0
 guint               gtask_sup_supervisor_get_progress_interval (GtaskSupSupervisor *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_supervisor_set_progress_interval (GtaskSupSupervisor *self,

@@ -442,6 +442,11 @@ test_toolbox (Fixture       *f,
     g_param_spec_unref (not_an_object);
   }
   EXPECT_CRITICAL (g_assert_null (gtask_sup_supervisor_map_push (NULL)));
+  EXPECT_CRITICAL (gtask_sup_supervisor_bind_lifetime (f->sup, NULL, "notify"));
+  EXPECT_CRITICAL (gtask_sup_supervisor_bind_lifetime (f->sup, f->owner, "no-such-signal"));
+  EXPECT_CRITICAL (gtask_sup_supervisor_bind_lifetime (f->sup, f->owner, NULL));
+  EXPECT_CRITICAL (gtask_sup_supervisor_bind_bus_name (f->sup, NULL, ":1.1"));
+  EXPECT_CRITICAL (gtask_sup_supervisor_set_progress_interval (f->sup, 60001));
   {
     g_autoptr(GtaskSupStream) pulled = gtask_sup_supervisor_map (f->sup, never_next, NULL, NULL);
     g_autoptr(GtaskSupStream) pushed = gtask_sup_supervisor_map_push (f->sup);

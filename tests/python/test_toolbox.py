@@ -394,6 +394,49 @@ class TestStreamInput(ContextTestCase):
         self.assertEqual(failed, [(1, 'broken')])
 
 
+class Window(GObject.Object):
+    """A stand-in for Gtk.Window: close-request returns a boolean."""
+    __gsignals__ = {
+        'close-request': (GObject.SignalFlags.RUN_LAST, bool, (),
+                          GObject.signal_accumulator_true_handled),
+    }
+
+    def __init__(self):
+        super().__init__()
+        # The usual PyGObject style: a handler bound to self, so the
+        # window is never disposed while Python holds it.
+        self.connect('notify', self.on_notify)
+        self.supervisor = GtaskSup.Supervisor.new(self)
+
+    def on_notify(self, *args):
+        pass
+
+
+class TestLifetime(ContextTestCase):
+
+    def test_close_request_ends_the_work(self):
+        window = Window()
+        sup = window.supervisor
+        sup.bind_lifetime(window, 'close-request')
+        outcomes = Outcomes(sup)
+        ran = []
+
+        def work(task, cancellable):
+            ran.append(True)
+            block_on_cancellable(cancellable)
+
+        task = GtaskSup.Task.new_thread(work)
+        sup.start(task)
+        self.assertIterateUntil(lambda: ran)
+        # Left unhandled: the window closes as it would have.
+        self.assertFalse(window.emit('close-request'))
+        # The window lives on (Python holds it), its work does not.
+        self.assertIterateUntil(lambda: task.get_cancellable().is_cancelled())
+        self.iterate_for(30)
+        self.assertEqual(outcomes.events, [])
+        self.assertTrue(sup.get_closed())
+
+
 class TestLogUnhandled(ContextTestCase):
 
     def setUp(self):
