@@ -30,6 +30,15 @@ A `Stream` is iterable: `for index, task in stream:` starts it if needed
 and yields its outputs as they come, running the owner context meanwhile;
 a stream that fails raises its error at the end, and leaving the loop
 early cancels it.
+
+With asyncio, on an event loop that runs the owner context (gbulb's GLib
+event loop, `gbulb.install()`, with the supervisor on the default main
+context), the asynchronous calls are awaitable: `await task` gives the
+task's value (or raises its `GLib.Error`), and `task.join_future()`,
+`supervisor.shutdown_future()`, `supervisor.drain_future()`,
+`stream.join_future()`, `await_many_future(tasks)` and
+`yield_many_future(tasks, timeout_ms)` return asyncio futures. Cancelling
+such a future cancels the wait, not the work.
 """
 
 import collections
@@ -62,6 +71,55 @@ def current_task():
 
 
 __all__.append('current_task')
+
+
+def _future(start, finish):
+    """An asyncio future for a GIO-style call: start(cancellable,
+    callback) begins it, finish(result) ends it in the callback."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    cancellable = Gio.Cancellable()
+
+    def done(source, result, *unused):
+        if future.cancelled():
+            return
+        try:
+            future.set_result(finish(result))
+        except GLib.Error as error:
+            future.set_exception(error)
+
+    def on_future_done(fut):
+        if fut.cancelled():
+            cancellable.cancel()
+
+    future.add_done_callback(on_future_done)
+    start(cancellable, done)
+    return future
+
+
+def await_many_future(tasks):
+    """An asyncio future for `GtaskSup.await_many_async(tasks)`: True
+    when every task succeeded, or the first task's error."""
+    tasks = list(tasks)
+    return _future(
+        lambda c, cb: GtaskSup.await_many_async(tasks, c, cb),
+        GtaskSup.await_many_finish)
+
+
+def yield_many_future(tasks, timeout_ms=-1, limit=0,
+                      on_timeout=GtaskSup.YieldTimeout.LEAVE_RUNNING):
+    """An asyncio future for `GtaskSup.yield_many_async()`: the list of
+    the tasks that are done."""
+    tasks = list(tasks)
+    return _future(
+        lambda c, cb: GtaskSup.yield_many_async(tasks, timeout_ms, limit,
+                                                on_timeout, c, cb),
+        GtaskSup.yield_many_finish)
+
+
+__all__ += ['await_many_future', 'yield_many_future']
 
 
 def _value_for_result(result):
@@ -212,6 +270,17 @@ class Task(GtaskSup.Task):
     # raised after it does not complete it twice, and drop a late
     # completion of a task that already failed with an exception.
 
+    def join_future(self):
+        """An asyncio future for `join_async()`: True once the task
+        succeeded, or its error."""
+        return _future(lambda c, cb: self.join_async(c, cb), self.join_finish)
+
+    def __await__(self):
+        """`await task`: the task's value once it succeeded, or its
+        error raised."""
+        yield from self.join_future().__await__()
+        return self.get_value()
+
     def _gtask_sup_completing(self):
         if getattr(self, '_gtask_sup_raised', False):
             return False
@@ -296,6 +365,16 @@ class Supervisor(GtaskSup.Supervisor):
             task.set_restart(restart)
         self.start(task)
         return task
+
+    def shutdown_future(self):
+        """An asyncio future for `shutdown_async()`."""
+        return _future(lambda c, cb: self.shutdown_async(c, cb),
+                       self.shutdown_finish)
+
+    def drain_future(self):
+        """An asyncio future for `drain_async()`."""
+        return _future(lambda c, cb: self.drain_async(c, cb),
+                       self.drain_finish)
 
     def map(self, next_func, *user_data):
         """Like the C method; an exception `next_func` raises fails the
@@ -413,6 +492,13 @@ class Stream(GtaskSup.Stream):
             handler = _FinishedHandler(handler)
         return GtaskSup.Stream.connect_after(self, detailed_signal, handler,
                                              *args)
+
+    def join_future(self):
+        """An asyncio future for `join_async()` (starts the stream if
+        needed): True once it finished, or its error."""
+        if not self.get_finished() and not getattr(self, '_gtask_sup_started', False):
+            self.start()
+        return _future(lambda c, cb: self.join_async(c, cb), self.join_finish)
 
     def join_finish(self, result):
         """Like the C method; raises the error of an exception that failed
