@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "gtask-sup-core-private.h"
+#include "gtask-sup-trace-private.h"
 #include "gtask-sup-service-private.h"
 #include "gtask-sup-task-private.h"
 #include "gtask-sup-waiters-private.h"
@@ -223,6 +224,11 @@ core_begin_locked (GtaskSupCore *core,
                    GtaskSupTask *task)
 {
   g_assert (!task->running);
+
+  /* When its queue time ends, for Sysprof (qdata: only when tracing). */
+  if G_UNLIKELY (_gtask_sup_trace_is_active ())
+    g_object_set_data (G_OBJECT (task), "gtask-sup-trace-run",
+                       GSIZE_TO_POINTER ((gsize) _gtask_sup_trace_now ()));
 
   if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
     {

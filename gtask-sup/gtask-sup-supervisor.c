@@ -11,6 +11,7 @@
 #include "gtask-sup-marshal.h"
 #include "gtask-sup-supervisor-private.h"
 #include "gtask-sup-task-private.h"
+#include "gtask-sup-trace-private.h"
 #include "gtask-sup-waiters-private.h"
 
 /**
@@ -237,6 +238,29 @@ gtask_sup_supervisor_log_unhandled (GtaskSupSupervisor *self,
                name != NULL ? name : "(unnamed)", error != NULL ? error->message : "");
 }
 
+/* The task's Sysprof marks: from its start to its outcome, named after
+ * its kind, with its name and outcome; and its time in the queue. */
+static void
+gtask_sup_supervisor_trace (GtaskSupTask      *task,
+                            GtaskSupTaskState  state)
+{
+  g_autoptr(GEnumClass) kinds = g_type_class_ref (GTASK_SUP_TYPE_TASK_KIND);
+  g_autoptr(GEnumClass) states = g_type_class_ref (GTASK_SUP_TYPE_TASK_STATE);
+  gint64 start = (gsize) g_object_get_data (G_OBJECT (task), "gtask-sup-trace-start");
+  gint64 run = (gsize) g_object_get_data (G_OBJECT (task), "gtask-sup-trace-run");
+  gint64 now = _gtask_sup_trace_now ();
+  const char *name = _gtask_sup_task_display_name (task);
+  g_autofree char *message = NULL;
+
+  message = g_strdup_printf ("%s: %s", name != NULL ? name : "(unnamed)",
+                             g_enum_get_value (states, state)->value_nick);
+  _gtask_sup_trace_mark (start, now,
+                         g_enum_get_value (kinds, gtask_sup_task_get_kind (task))->value_nick,
+                         message);
+  if (run > start)
+    _gtask_sup_trace_mark (start, run, "queued", name != NULL ? name : "(unnamed)");
+}
+
 /* The engine's complete hook: makes a decided task final and emits its
  * outcome, on the owner context. */
 static gboolean
@@ -285,6 +309,8 @@ gtask_sup_supervisor_complete (gpointer      owner,
 
   if (self->log_unhandled)
     gtask_sup_supervisor_log_unhandled (self, task, state, detail, joiners != NULL);
+  if G_UNLIKELY (_gtask_sup_trace_is_active ())
+    gtask_sup_supervisor_trace (task, state);
 
   switch (state)
     {
@@ -1498,6 +1524,9 @@ gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
 {
   task->child_link.data = task;
   g_queue_push_tail_link (&self->children, &task->child_link);
+  if G_UNLIKELY (_gtask_sup_trace_is_active ())
+    g_object_set_data (G_OBJECT (task), "gtask-sup-trace-start",
+                       GSIZE_TO_POINTER ((gsize) _gtask_sup_trace_now ()));
   /* Work a task starts on a child supervisor is part of that task. */
   _gtask_sup_task_adopt (task, self->scoped);
   g_object_ref (task);
