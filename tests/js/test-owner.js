@@ -176,7 +176,36 @@ async function testOwnerDroppedPendingShutdown() {
     assertEqual(outcomes.summary(), '', 'signals after the owner went');
 }
 
+// A stand-in for Gtk.Window: its close-request returns a boolean.
+const Window = GObject.registerClass({
+    Signals: {'close-request': {return_type: GObject.TYPE_BOOLEAN}},
+}, class Window extends GObject.Object {});
+
+async function testCloseRequestEndsWork() {
+    // The window stays referenced from JS: only close-request ends the work.
+    const window = new Window();
+    const sup = GtaskSup.Supervisor.new(window);
+    sup.bind_lifetime(window, 'close-request');
+    const outcomes = new Outcomes(sup);
+    const sleeper = GtaskSup.Task.new_subprocess(['sleep', '30'],
+        Gio.SubprocessFlags.NONE);
+    sleeper.set_shutdown_timeout(500);
+    sup.start(sleeper);
+    const pid = await spawnedPid(sleeper);
+
+    assertEqual(window.emit('close-request'), false,
+        'close-request is left unhandled');
+    await pollUntil(() => !processExists(pid), 'the command is killed');
+    assert(sup.get_closed(), 'the supervisor is closed');
+    await delay(50);
+    assertEqual(outcomes.events.length, 0, 'nothing is emitted');
+    assertThrows(() => sup.start(GtaskSup.Task.new_completed(null)),
+        GtaskSup.Error, GtaskSup.Error.CLOSED, 'start() after close-request');
+}
+
 run([
+    ['close-request: the work of a window kept alive by JS ends',
+        testCloseRequestEndsWork],
     ['owner dropped: subprocess killed, queued task never runs, no signal',
         testOwnerDroppedKillsSubprocess],
     ['owner dropped: async task cancelled, late result dropped, no signal',
