@@ -24,6 +24,16 @@
 
 #include <gtask-sup/gtask-sup.h>
 
+/* Jobs alive, for the self-test's check that nothing is left. */
+static int n_live_jobs;
+
+static void
+job_gone (gpointer  data,
+          GObject  *where_the_object_was)
+{
+  n_live_jobs--;
+}
+
 typedef struct
 {
   GtkWindow          *window;
@@ -96,6 +106,8 @@ app_start (App          *app,
 
   gtask_sup_task_set_name (task, name);
   gtask_sup_task_set_timeout (task, 60000);
+  n_live_jobs++;
+  g_object_weak_ref (G_OBJECT (task), job_gone, NULL);
   if (!gtask_sup_supervisor_start (app->supervisor, task, &error))
     gtk_label_set_text (app->status, error->message);
 
@@ -470,6 +482,15 @@ main (int   argc,
              "the command job was killed when the window closed");
       check (&app, app.n_failed == 1 && app.n_timed_out == 0,
              "no outcome after the window closed");
+      g_clear_object (&app.cancelled);
+      /* The window, its supervisor and every job are gone. */
+      for (int i = 0; i < 200 && n_live_jobs > 0; i++)
+        {
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+        }
+      check (&app, n_live_jobs == 0, "no job is left alive");
       g_print ("self-test: %s (%u started, %u succeeded, %u failed)\n",
                app.exit_status == 0 ? "ok" : "FAILED", app.n_started, app.n_succeeded,
                app.n_failed);

@@ -151,8 +151,11 @@ def self_test(window, app):
     deadline = time.monotonic() + 20
 
     def until(condition):
+        # A tick, for conditions no event of the context announces.
+        tick = GLib.timeout_add(20, lambda: GLib.SOURCE_CONTINUE)
         while not condition() and time.monotonic() < deadline:
             context.iteration(True)
+        GLib.source_remove(tick)
         return condition()
 
     def check(ok, what):
@@ -185,6 +188,8 @@ def self_test(window, app):
     for i in range(20):
         context.iteration(False)
     check(len(window.outcomes) == 2, 'nothing is reported after closing')
+    check(until(lambda: window.supervisor.get_n_running() == 0),
+          'no job runs any more')
     print('self-test: %s (%d started, %d outcomes)'
           % ('FAILED: ' + ', '.join(window.problems) if window.problems
              else 'ok', window.n_started, len(window.outcomes)))
