@@ -1020,7 +1020,9 @@ test_progress_frame_rate (Fixture       *f,
   g_test_message ("%d progress notifies over %.0f ms for %" G_GINT64_FORMAT " updates",
                   log.n_notifies, span_ms, g_value_get_int64 (gtask_sup_task_get_value (task)));
   g_assert_cmpint (g_value_get_int64 (gtask_sup_task_get_value (task)), >=, 100000);
-  g_assert_cmpint (log.n_notifies, >=, 2);
+  /* (Under valgrind, threads take turns: the worker may not let the
+   * owner see more than the last value.) */
+  g_assert_cmpint (log.n_notifies, >=, test_is_slow () ? 1 : 2);
   g_assert_cmpfloat (log.n_notifies, <=, span_ms / 16.0 + 2);
   g_assert_cmpfloat (log.last_value, ==, 1.0);
   g_signal_handlers_disconnect_by_data (task, &log);
