@@ -372,6 +372,12 @@ set_flag_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -430,10 +436,20 @@ main (int   argc,
         g_main_context_iteration (NULL, TRUE);
     }
 
-  /* The owner goes: every request still running is cancelled. */
+  /* The owner goes: every request still running is cancelled; their
+   * tasks go once their operations have called back (bounded: 5 s). */
   g_object_unref (app);
-  for (int i = 0; i < 100 && n_live_tasks > 0; i++)
-    g_main_context_iteration (NULL, FALSE);
+  {
+    gboolean expired = FALSE;
+    guint timer = g_timeout_add (5000, set_flag_cb, &expired);
+    guint tick = g_timeout_add (10, tick_cb, NULL);
+
+    while (n_live_tasks > 0 && !expired)
+      g_main_context_iteration (NULL, TRUE);
+    if (!expired)
+      g_source_remove (timer);
+    g_source_remove (tick);
+  }
   g_print ("tasks left: %d\n", n_live_tasks);
 
   return n_live_tasks == 0 ? 0 : 1;
