@@ -90,6 +90,14 @@ _gtask_sup_core_mark_dirty_locked (GtaskSupCore *core,
 {
   gboolean queued = task->dirty != 0;
 
+  /* A task whose progress notify waits for its round now has more to
+   * notify: it must not wait (nor be counted as waiting) any more. A
+   * count too low only costs a dispatch, which counts again. */
+  if (task->dirty == GTASK_SUP_CORE_NOTIFY_PROGRESS &&
+      (what & ~GTASK_SUP_CORE_NOTIFY_PROGRESS) != 0 &&
+      core->n_progress_deferred > 0)
+    core->n_progress_deferred--;
+
   task->dirty |= what;
 
   if (core->dead)
@@ -227,8 +235,7 @@ core_begin_locked (GtaskSupCore *core,
 
   /* When its queue time ends, for Sysprof (qdata: only when tracing). */
   if G_UNLIKELY (_gtask_sup_trace_is_active ())
-    g_object_set_data (G_OBJECT (task), "gtask-sup-trace-run",
-                       GSIZE_TO_POINTER ((gsize) _gtask_sup_trace_now ()));
+    _gtask_sup_trace_stamp (G_OBJECT (task), "gtask-sup-trace-run");
 
   if (g_atomic_int_get (&task->state) == GTASK_SUP_TASK_STATE_QUEUED)
     {

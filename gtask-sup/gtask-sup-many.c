@@ -7,6 +7,7 @@
 
 #include "gtask-sup-i18n-private.h"
 #include "gtask-sup-many.h"
+#include "gtask-sup-pool-private.h"
 #include "gtask-sup-task.h"
 
 /* Waiting for many tasks at once: Elixir's Task.await_many/2 and
@@ -410,20 +411,44 @@ sync_cancel_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The context the async call completes on: the one to iterate. */
+/* The context the async call completes on, and that this thread then
+ * iterates: its thread-default context when it may run it (the owner
+ * thread, as join() does); otherwise, while another thread runs that
+ * context (a worker, a thread beside the main loop), a private one pushed
+ * for the call, so that the outcomes are emitted where they belong and
+ * only the joins' callbacks come here. */
 static GMainContext *
-sync_begin (void)
+sync_begin (gboolean *pushed)
 {
-  return g_main_context_ref_thread_default ();
+  GMainContext *context = g_main_context_ref_thread_default ();
+
+  *pushed = FALSE;
+  /* As gtask_sup_task_wait(): never on a worker of the pool, which must
+   * not run owner contexts. */
+  if (!_gtask_sup_pool_is_worker () && g_main_context_acquire (context))
+    {
+      g_main_context_release (context);
+      return context;
+    }
+
+  g_main_context_unref (context);
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  *pushed = TRUE;
+
+  return context;
 }
 
 static void
 sync_run (GMainContext *context,
+          gboolean      pushed,
           Sync         *sync)
 {
   while (sync->result == NULL)
     g_main_context_iteration (context, TRUE);
 
+  if (pushed)
+    g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
 }
 
@@ -435,12 +460,13 @@ sync_run (GMainContext *context,
  *   are done
  * @error: return location for a #GError
  *
- * The blocking form of [func@GtaskSup.await_many_async]: it iterates the
- * thread-default main context of the caller until every task succeeded
- * or one failed. Call it on the owner context's thread (from a handler, or
- * with the owner context as thread-default), as
- * [method@GtaskSup.Task.join]; or on another thread while the owner
- * context runs elsewhere.
+ * The blocking form of [func@GtaskSup.await_many_async]: it waits until
+ * every task succeeded or one failed. On the owner context's thread (from a
+ * handler, or with the owner context as thread-default) it iterates the
+ * owner context meanwhile, as [method@GtaskSup.Task.join] does, so the
+ * outcomes have been emitted when it returns; on another thread, while the
+ * owner context runs elsewhere, it iterates a private context and leaves
+ * the outcomes to the owner's.
  *
  * If they are not done within @timeout_ms, the tasks not done are shut
  * down with their [property@GtaskSup.Task:shutdown-timeout], as
@@ -463,13 +489,14 @@ gtask_sup_await_many (GtaskSupTask  **tasks,
   GMainContext *context;
   GSource *timer = NULL;
   Sync sync = { NULL };
+  gboolean pushed;
   gboolean ok;
 
   g_return_val_if_fail (tasks_valid (tasks, n_tasks), FALSE);
   g_return_val_if_fail (timeout_ms >= -1, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  context = sync_begin ();
+  context = sync_begin (&pushed);
   cancellable = g_cancellable_new ();
   if (timeout_ms >= 0)
     {
@@ -479,7 +506,7 @@ gtask_sup_await_many (GtaskSupTask  **tasks,
     }
 
   gtask_sup_await_many_async (tasks, n_tasks, cancellable, sync_done_cb, &sync);
-  sync_run (context, &sync);
+  sync_run (context, pushed, &sync);
 
   if (timer != NULL)
     {
@@ -537,16 +564,17 @@ gtask_sup_yield_many (GtaskSupTask          **tasks,
   GMainContext *context;
   Sync sync = { NULL };
   GPtrArray *done;
+  gboolean pushed;
 
   g_return_val_if_fail (tasks_valid (tasks, n_tasks), NULL);
   g_return_val_if_fail (timeout_ms >= -1, NULL);
   g_return_val_if_fail (on_timeout == GTASK_SUP_YIELD_TIMEOUT_LEAVE_RUNNING ||
                         on_timeout == GTASK_SUP_YIELD_TIMEOUT_SHUTDOWN, NULL);
 
-  context = sync_begin ();
+  context = sync_begin (&pushed);
   gtask_sup_yield_many_async (tasks, n_tasks, timeout_ms, limit, on_timeout, NULL,
                               sync_done_cb, &sync);
-  sync_run (context, &sync);
+  sync_run (context, pushed, &sync);
 
   done = gtask_sup_yield_many_finish (sync.result, NULL);
   g_object_unref (sync.result);

@@ -1599,6 +1599,9 @@ gtask_sup_stream_push_async (GtaskSupStream      *self,
   g_return_if_fail (self->next_func == NULL || self->next_func == push_input_next);
 
   push = g_task_new (self, cancellable, callback, user_data);
+  /* Once taken, the item is the stream's: a cancel that comes after must
+   * not report it as not taken. */
+  g_task_set_check_cancellable (push, FALSE);
   g_task_set_source_tag (push, gtask_sup_stream_push_async);
   g_task_set_name (push, "[gtask-sup] stream push");
   g_task_set_task_data (push, g_object_ref (task), g_object_unref);

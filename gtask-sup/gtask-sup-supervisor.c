@@ -246,8 +246,8 @@ gtask_sup_supervisor_trace (GtaskSupTask      *task,
 {
   g_autoptr(GEnumClass) kinds = g_type_class_ref (GTASK_SUP_TYPE_TASK_KIND);
   g_autoptr(GEnumClass) states = g_type_class_ref (GTASK_SUP_TYPE_TASK_STATE);
-  gint64 start = (gsize) g_object_get_data (G_OBJECT (task), "gtask-sup-trace-start");
-  gint64 run = (gsize) g_object_get_data (G_OBJECT (task), "gtask-sup-trace-run");
+  gint64 start = _gtask_sup_trace_get_stamp (G_OBJECT (task), "gtask-sup-trace-start");
+  gint64 run = _gtask_sup_trace_get_stamp (G_OBJECT (task), "gtask-sup-trace-run");
   gint64 now = _gtask_sup_trace_now ();
   const char *name = _gtask_sup_task_display_name (task);
   g_autofree char *message = NULL;
@@ -280,6 +280,8 @@ gtask_sup_supervisor_complete (gpointer      owner,
   joiners = _gtask_sup_core_finish (core, task, state, &unref_now);
 
   g_queue_unlink (&self->children, &task->child_link);
+  if (self->scoped)
+    _gtask_sup_task_unlink_parent (task);
   if (self->ignored != NULL && g_hash_table_remove (self->ignored, task))
     {
       /* Nobody hears of it: no signal, no log, no restart; only its own
@@ -1511,7 +1513,13 @@ gtask_sup_supervisor_start (GtaskSupSupervisor  *self,
       return FALSE;
     }
 
+  /* Its parent, if a task's work starts it (a restart's run has the
+   * parent of the first). */
+  _gtask_sup_task_adopt (task);
   gtask_sup_supervisor_start_child (self, task);
+  /* Work a task starts on a child supervisor is part of that task. */
+  if (self->scoped)
+    _gtask_sup_task_link_to_parent (task);
 
   return TRUE;
 }
@@ -1525,10 +1533,7 @@ gtask_sup_supervisor_start_child (GtaskSupSupervisor *self,
   task->child_link.data = task;
   g_queue_push_tail_link (&self->children, &task->child_link);
   if G_UNLIKELY (_gtask_sup_trace_is_active ())
-    g_object_set_data (G_OBJECT (task), "gtask-sup-trace-start",
-                       GSIZE_TO_POINTER ((gsize) _gtask_sup_trace_now ()));
-  /* Work a task starts on a child supervisor is part of that task. */
-  _gtask_sup_task_adopt (task, self->scoped);
+    _gtask_sup_trace_stamp (G_OBJECT (task), "gtask-sup-trace-start");
   g_object_ref (task);
 
   _gtask_sup_core_start (self->core, task);

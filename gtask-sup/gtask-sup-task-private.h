@@ -115,7 +115,10 @@ GtaskSupTask *_gtask_sup_task_push_current (GtaskSupTask *task);
 G_GNUC_INTERNAL
 void     _gtask_sup_task_pop_current     (GtaskSupTask *previous);
 G_GNUC_INTERNAL
-void     _gtask_sup_task_adopt           (GtaskSupTask *self,
-                                          gboolean      cancel_with_parent);
+void     _gtask_sup_task_adopt           (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_link_to_parent  (GtaskSupTask *self);
+G_GNUC_INTERNAL
+void     _gtask_sup_task_unlink_parent   (GtaskSupTask *self);
 
 G_END_DECLS

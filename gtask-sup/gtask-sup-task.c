@@ -128,30 +128,65 @@ parent_cancelled_cb (GCancellable *cancellable,
     gtask_sup_task_cancel (child);
 }
 
+static G_DEFINE_QUARK (gtask-sup-parent-link, parent_link)
+
+/* The child's hold on its parent's cancellable, while it runs. */
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong        handler_id;
+} ParentLink;
+
+static void
+parent_link_free (gpointer data)
+{
+  ParentLink *link = data;
+
+  g_cancellable_disconnect (link->cancellable, link->handler_id);
+  g_object_unref (link->cancellable);
+  g_free (link);
+}
+
 /* Records the current task of this thread, if any, as the parent of @self,
- * which is being started; with @cancel_with_parent, @self is cancelled
- * when the parent's cancellable is. (A weak reference: the child holds its
- * parent, not the other way round.) */
+ * which is about to be started (not for a restart's run, which has the
+ * parent of the first). */
 void
-_gtask_sup_task_adopt (GtaskSupTask *self,
-                       gboolean      cancel_with_parent)
+_gtask_sup_task_adopt (GtaskSupTask *self)
 {
   GtaskSupTask *current = g_private_get (&current_task);
+
+  if (current != NULL && current != self)
+    g_object_set_qdata_full (G_OBJECT (self), parent_quark (),
+                             g_object_ref (current), g_object_unref);
+}
+
+/* @self, just started, is cancelled when its parent's cancellable is (at
+ * once if it is already), until its outcome: _gtask_sup_task_unlink_parent().
+ * The handler holds a weak reference: the child holds its parent, not the
+ * other way round. */
+void
+_gtask_sup_task_link_to_parent (GtaskSupTask *self)
+{
+  GtaskSupTask *parent = gtask_sup_task_get_parent (self);
+  ParentLink *link;
   GWeakRef *child;
 
-  if (current == NULL || current == self)
-    return;
-
-  g_object_set_qdata_full (G_OBJECT (self), parent_quark (),
-                           g_object_ref (current), g_object_unref);
-
-  if (!cancel_with_parent || current->core == NULL)
+  if (parent == NULL || parent->core == NULL)
     return;
 
   child = g_new0 (GWeakRef, 1);
   g_weak_ref_init (child, self);
-  g_cancellable_connect (_gtask_sup_core_ensure_cancellable (current),
-                         G_CALLBACK (parent_cancelled_cb), child, weak_ref_free);
+  link = g_new0 (ParentLink, 1);
+  link->cancellable = g_object_ref (_gtask_sup_core_ensure_cancellable (parent));
+  link->handler_id = g_cancellable_connect (link->cancellable, G_CALLBACK (parent_cancelled_cb),
+                                            child, weak_ref_free);
+  g_object_set_qdata_full (G_OBJECT (self), parent_link_quark (), link, parent_link_free);
+}
+
+void
+_gtask_sup_task_unlink_parent (GtaskSupTask *self)
+{
+  g_object_set_qdata (G_OBJECT (self), parent_link_quark (), NULL);
 }
 
 static GError *

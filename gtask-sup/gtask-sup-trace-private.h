@@ -20,6 +20,14 @@ gboolean _gtask_sup_trace_is_active (void);
 /* The capture clock, in ns; 0 when not tracing. */
 G_GNUC_INTERNAL
 gint64   _gtask_sup_trace_now       (void);
+/* Keeps the capture clock's now on @object, under @key (a 64-bit box: a
+ * pointer is too small on 32-bit), and gets it back (0 without one). */
+G_GNUC_INTERNAL
+void     _gtask_sup_trace_stamp     (gpointer    object,
+                                     const char *key);
+G_GNUC_INTERNAL
+gint64   _gtask_sup_trace_get_stamp (gpointer    object,
+                                     const char *key);
 G_GNUC_INTERNAL
 void     _gtask_sup_trace_mark      (gint64      begin,
                                      gint64      end,

@@ -10,6 +10,8 @@
 # include <sysprof-capture.h>
 #endif
 
+#include <glib-object.h>
+
 #include "gtask-sup-trace-private.h"
 
 #ifdef HAVE_SYSPROF
@@ -52,6 +54,24 @@ _gtask_sup_trace_now (void)
     return SYSPROF_CAPTURE_CURRENT_TIME;
 #endif
   return 0;
+}
+
+void
+_gtask_sup_trace_stamp (gpointer    object,
+                        const char *key)
+{
+  gint64 now = _gtask_sup_trace_now ();
+
+  g_object_set_data_full (object, key, g_memdup2 (&now, sizeof now), g_free);
+}
+
+gint64
+_gtask_sup_trace_get_stamp (gpointer    object,
+                            const char *key)
+{
+  const gint64 *stamp = g_object_get_data (object, key);
+
+  return stamp != NULL ? *stamp : 0;
 }
 
 /* A mark of the group "gtask-sup" from @begin to @end (ns, the capture
