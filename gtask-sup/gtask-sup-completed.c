@@ -21,28 +21,6 @@ typedef struct
 
 #define COMPLETED_WORK(task) GTASK_SUP_KIND_DATA (task, CompletedWork)
 
-static GValue *
-value_dup (const GValue *value)
-{
-  GValue *copy;
-
-  if (value == NULL)
-    return NULL;
-
-  copy = g_new0 (GValue, 1);
-  g_value_init (copy, G_VALUE_TYPE (value));
-  g_value_copy (value, copy);
-
-  return copy;
-}
-
-static void
-value_free (GValue *value)
-{
-  g_value_unset (value);
-  g_free (value);
-}
-
 static void
 completed_start (GtaskSupTask *task)
 {
@@ -65,7 +43,8 @@ static void
 completed_copy (GtaskSupTask *dest,
                 GtaskSupTask *src)
 {
-  COMPLETED_WORK (dest)->value = value_dup (COMPLETED_WORK (src)->value);
+  COMPLETED_WORK (dest)->value = COMPLETED_WORK (src)->value != NULL
+                               ? g_boxed_copy (G_TYPE_VALUE, COMPLETED_WORK (src)->value) : NULL;
   COMPLETED_WORK (dest)->error = COMPLETED_WORK (src)->error != NULL
                                ? g_error_copy (COMPLETED_WORK (src)->error) : NULL;
 }
@@ -75,7 +54,8 @@ completed_clear (GtaskSupTask *task)
 {
   CompletedWork *work = COMPLETED_WORK (task);
 
-  g_clear_pointer (&work->value, value_free);
+  if (work->value != NULL)
+    g_boxed_free (G_TYPE_VALUE, g_steal_pointer (&work->value));
   g_clear_error (&work->error);
 }
 
@@ -114,7 +94,9 @@ gtask_sup_task_new_completed (const GValue *value)
   g_return_val_if_fail (value == NULL || G_IS_VALUE (value), NULL);
 
   self = _gtask_sup_task_new_for_kind (&completed_kind);
-  COMPLETED_WORK (self)->value = value_dup (value);
+  /* GValue is a boxed type: GLib copies it with its contents. */
+  if (value != NULL)
+    COMPLETED_WORK (self)->value = g_boxed_copy (G_TYPE_VALUE, value);
 
   return self;
 }

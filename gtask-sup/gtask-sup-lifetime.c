@@ -113,7 +113,8 @@ binding_marshal (GClosure     *closure,
  * dependency: any object and signal will do.
  *
  * The binding goes with the supervisor. Call it on the owner context's
- * thread; @detailed_signal must be emitted there.
+ * thread; @detailed_signal must be emitted, and @instance finalized, on
+ * that thread too (as a GTK window is).
  *
  * Since: 1.0
  */

@@ -214,10 +214,16 @@ gtask_sup_supervisor_log_unhandled (GtaskSupSupervisor *self,
   const char *name;
   guint signal_id;
 
-  if (state == GTASK_SUP_TASK_STATE_SUCCEEDED ||
-      task->group != NULL ||
-      joined ||
-      task->shutting_down)
+  gboolean shut_down;
+
+  if (state == GTASK_SUP_TASK_STATE_SUCCEEDED || task->group != NULL || joined)
+    return;
+
+  /* A flag of the word other threads write under the engine's mutex. */
+  g_mutex_lock (&task->core->mutex);
+  shut_down = task->shutting_down;
+  g_mutex_unlock (&task->core->mutex);
+  if (shut_down)
     return;
 
   error = _gtask_sup_task_peek_error (task);
@@ -1793,7 +1799,8 @@ gtask_sup_supervisor_set_log_unhandled (GtaskSupSupervisor *self,
  * gtask_sup_supervisor_get_progress_interval: (get-property progress-interval)
  * @self: a supervisor
  *
- * Gets the least time between two rounds of progress notifies.
+ * Gets the least time between two rounds of progress notifies. Safe to
+ * call from any thread.
  *
  * Returns: the interval, in milliseconds
  *
@@ -1802,9 +1809,16 @@ gtask_sup_supervisor_set_log_unhandled (GtaskSupSupervisor *self,
 guint
 gtask_sup_supervisor_get_progress_interval (GtaskSupSupervisor *self)
 {
+  gint64 interval;
+
   g_return_val_if_fail (GTASK_SUP_IS_SUPERVISOR (self), GTASK_SUP_CORE_PROGRESS_INTERVAL_MS);
 
-  return self->core->progress_interval / G_TIME_SPAN_MILLISECOND;
+  /* The engine's, under its mutex: property reads are safe from any thread. */
+  g_mutex_lock (&self->core->mutex);
+  interval = self->core->progress_interval;
+  g_mutex_unlock (&self->core->mutex);
+
+  return interval / G_TIME_SPAN_MILLISECOND;
 }
 
 /**

@@ -79,3 +79,9 @@ fixture_start_watched (Fixture      *f,
   recorder_watch (f->rec, task);
   fixture_start (f, task);
 }
+
+gboolean
+test_task_final_cb (gpointer task)
+{
+  return gtask_sup_task_get_state (task) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
+}

@@ -40,6 +40,10 @@ void     fixture_start    (Fixture       *f,
 void     fixture_start_watched (Fixture      *f,
                                 GtaskSupTask *task);
 
+/* For iterate_until (ctx, test_task_final_cb, task, ...): whether @task
+ * has emitted its outcome. */
+gboolean test_task_final_cb (gpointer task);
+
 #define TEST_ADD(path, func, summary) \
   g_test_add ((path), Fixture, (summary), fixture_setup, (func), fixture_teardown)
 

@@ -70,12 +70,6 @@ watch_child (GtaskSupSupervisor *child,
   g_signal_connect (child, "timed-out", G_CALLBACK (child_outcome_cb), order);
 }
 
-static gboolean
-task_final_cb (gpointer data)
-{
-  return gtask_sup_task_get_state (data) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
-}
-
 static GtaskSupTask *
 scope_task_of (Fixture *f)
 {
@@ -405,13 +399,13 @@ test_cancel_with_parent (Fixture       *f,
   gtask_sup_task_cancel (parent);
   iterate_until_int_eq (f->ctx, &on_child->n_returns, 1, TEST_WAIT_MS);
   g_assert_true (g_atomic_int_get (&on_child->saw_cancel));
-  iterate_until (f->ctx, task_final_cb, cw.started[0], TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_final_cb, cw.started[0], TEST_WAIT_MS);
   g_assert_cmpint (gtask_sup_task_get_state (cw.started[0]), ==, GTASK_SUP_TASK_STATE_FAILED);
   iterate_for (f->ctx, 30);
   g_assert_cmpint (g_atomic_int_get (&on_same->n_returns), ==, 0);
 
   test_gate_open (&on_same->gate);
-  iterate_until (f->ctx, task_final_cb, cw.started[1], TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_final_cb, cw.started[1], TEST_WAIT_MS);
   g_assert_cmpint (gtask_sup_task_get_state (cw.started[1]), ==, GTASK_SUP_TASK_STATE_SUCCEEDED);
 
   g_object_unref (cw.started[0]);

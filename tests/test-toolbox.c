@@ -13,13 +13,6 @@
 #include "test-recorder.h"
 #include "test-util.h"
 
-/* Whether the task (@data) has emitted its outcome. */
-static gboolean
-task_final_cb (gpointer data)
-{
-  return gtask_sup_task_get_state (data) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
-}
-
 /* The current task {{{1 */
 
 typedef struct
@@ -302,7 +295,7 @@ test_terminate_child (Fixture       *f,
   g_assert_false (gtask_sup_supervisor_terminate_child (f->sup, elsewhere, 0, &error));
   g_assert_error (error, GTASK_SUP_ERROR, GTASK_SUP_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  iterate_until (f->ctx, task_final_cb, elsewhere, TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_final_cb, elsewhere, TEST_WAIT_MS);
   g_assert_cmpint (gtask_sup_task_get_state (elsewhere), ==, GTASK_SUP_TASK_STATE_SUCCEEDED);
 }
 
@@ -909,7 +902,7 @@ test_ignore (Fixture       *f,
   /* ...but runs on, and ends unreported, with its result kept. */
   g_assert_cmpint (gtask_sup_task_get_state (task), ==, GTASK_SUP_TASK_STATE_RUNNING);
   test_gate_open (&slow->gate);
-  iterate_until (f->ctx, task_final_cb, task, TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_final_cb, task, TEST_WAIT_MS);
   iterate_until_int_eq (f->ctx, &n_joined, 1, TEST_WAIT_MS);
   iterate_for (f->ctx, 20);
   g_assert_null (recorder_get (f->rec, task));
@@ -1070,7 +1063,7 @@ static void
 wait_final (Bare         *b,
             GtaskSupTask *task)
 {
-  iterate_until (b->ctx, task_final_cb, task, TEST_WAIT_MS);
+  iterate_until (b->ctx, test_task_final_cb, task, TEST_WAIT_MS);
   /* What the dispatch that reported it logs is logged by now. */
 }
 

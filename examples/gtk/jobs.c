@@ -319,9 +319,7 @@ self_test_step (gpointer user_data)
       on_file_clicked (NULL, app);
       {
         g_autoptr(GtaskSupTask) command = start_command (app);
-        g_autoptr(GSubprocess) process = NULL;
 
-        app->cancelled = NULL;
         g_object_set_data_full (G_OBJECT (app->window), "command", g_object_ref (command),
                                 g_object_unref);
       }
