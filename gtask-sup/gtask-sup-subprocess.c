@@ -20,17 +20,29 @@
 #endif
 
 #include "gtask-sup-i18n-private.h"
+#include "gtask-sup-pool-private.h"
 #include "gtask-sup-service-private.h"
+#include "gtask-sup-spawn-private.h"
 #include "gtask-sup-task-private.h"
 
 /* How much of a failed child's stderr goes into the error message. */
 #define STDERR_TAIL_BYTES 512
 
-/* The subprocess kind: an argv run through GSubprocess on the service
- * thread, which spawns it, reaps it and escalates its kills whether or not
- * anyone iterates the owner context, so that a child is killed (SIGTERM,
- * then SIGKILL after the grace period) even when its owner and its
- * supervisor are long gone: no orphan processes.
+/* How long a worker of the pool waits for a posix_spawn() child to end
+ * before the service thread takes it over (long enough for most short
+ * commands: a handover costs a wakeup of the service thread, then of a
+ * worker for the next spawn), and how many spawns it runs in a row. */
+#define SPAWN_WAIT_MS   100
+#define SPAWN_CHAIN_MAX 64
+
+/* The subprocess kind: an argv run through GSubprocess, spawned on the
+ * service thread, or with GTASK_SUP_SPAWN_MODE_POSIX_SPAWN through
+ * posix_spawn() (gtask-sup-spawn.c), spawned on a worker of the pool. The
+ * service thread reaps it (unless the worker saw a short command end) and
+ * escalates its kills whether or not anyone iterates the owner context,
+ * so that a child is killed (SIGTERM, then SIGKILL after the grace period)
+ * even when its owner and its supervisor are long gone: no orphan
+ * processes.
  *
  * Each child runs in a process group of its own, and signals go to the
  * whole group, so that what it started dies with it. The task is RUNNING
@@ -38,18 +50,21 @@
 
 /* A spawned child and its process group, shared by the task and the kill
  * timers of the service thread (g_atomic_rc_box). The group id is 0 once the
- * child was reaped (forget_group()): it may then be given out again. */
+ * child was reaped (forget_group()): it may then be given out again. The
+ * child is one of @process and @spawn, after the spawn mode. */
 typedef struct
 {
-  GSubprocess *process;
-  int          pgid;      /* atomic */
+  GSubprocess   *process;
+  GtaskSupSpawn *spawn;
+  int            pgid;      /* atomic */
 } ProcessGroup;
 
 typedef struct
 {
   char             **argv;
   GSubprocessFlags   flags;
-  ProcessGroup      *group;   /* set on the service thread, under core->mutex */
+  GtaskSupSpawnMode  spawn_mode;  /* set before the first start, then constant */
+  ProcessGroup      *group;       /* set where it was spawned, under core->mutex */
 } ProcWork;
 
 #define PROC_WORK(task) GTASK_SUP_KIND_DATA (task, ProcWork)
@@ -78,13 +93,22 @@ child_setup (gpointer data)
  * still go and its id come back: a window of microseconds, against the
  * time the kernel takes to cycle through every pid.) */
 static gboolean
+group_leader_unreaped (ProcessGroup *group)
+{
+  if (group->process != NULL)
+    return g_subprocess_get_identifier (group->process) != NULL;
+
+  return !_gtask_sup_spawn_is_reaped (group->spawn);
+}
+
+static gboolean
 group_has_member (ProcessGroup *group,
                   int           pgid)
 {
   g_autoptr(GDir) dir = NULL;
   const char *entry;
 
-  if (g_subprocess_get_identifier (group->process) != NULL)
+  if (group_leader_unreaped (group))
     return TRUE;
 
   dir = g_dir_open ("/proc", 0, NULL);
@@ -134,6 +158,7 @@ process_group_clear (gpointer data)
   ProcessGroup *group = data;
 
   g_clear_object (&group->process);
+  g_clear_pointer (&group->spawn, _gtask_sup_spawn_unref);
 }
 
 static void
@@ -268,7 +293,7 @@ stderr_tail (GBytes *err)
  * exit code or signal, and the tail of stderr when it was captured. */
 static GError *
 exit_error (GtaskSupTask *task,
-            GSubprocess  *process,
+            int           wait_status,
             GError       *spawn_error,
             GBytes       *err)
 {
@@ -277,9 +302,9 @@ exit_error (GtaskSupTask *task,
   g_autofree char *tail = stderr_tail (err);
   g_autofree char *what = NULL;
 
-  if (g_subprocess_get_if_signaled (process))
+  if (WIFSIGNALED (wait_status))
     {
-      int signum = g_subprocess_get_term_sig (process);
+      int signum = WTERMSIG (wait_status);
       g_autofree char *name = signal_name (signum);
 
       what = g_strdup_printf (_("“%s” was killed by signal %d (%s)"), program, signum, name);
@@ -287,7 +312,7 @@ exit_error (GtaskSupTask *task,
   else
     {
       what = g_strdup_printf (_("“%s” exited with code %d"),
-                              program, g_subprocess_get_exit_status (process));
+                              program, WEXITSTATUS (wait_status));
     }
 
   if (tail != NULL)
@@ -360,29 +385,30 @@ forget_group (GtaskSupTask *task,
   g_atomic_int_set (&group->pgid, 0);
 }
 
+/* Once the child was reaped and its pipes were read to the end (or
+ * reading them failed: @read_error), whichever way it was spawned: its
+ * outcome, then the end of the run. On the service thread, or on the
+ * worker that spawned it and saw it end. */
 static void
-communicate_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      data)
+child_done (GBytes       *out,
+            GBytes       *err,
+            int           wait_status,
+            const GError *read_error,
+            gpointer      data)
 {
-  GSubprocess *process = G_SUBPROCESS (object);
   GtaskSupTask *task = data;
   GtaskSupCore *core = task->core;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
   g_autoptr(GError) error = NULL;
 
-  gboolean read = g_subprocess_communicate_finish (process, result, &out, &err, &error);
+  forget_group (task, read_error != NULL);
 
-  forget_group (task, !read);
-
-  if (!read)
+  if (read_error != NULL)
     {
       /* Reading its pipes failed: it is killed so as not to outlive us. */
       subprocess_kill (task);
-      gtask_sup_task_return_error (task, g_steal_pointer (&error));
+      gtask_sup_task_return_error (task, g_error_copy (read_error));
     }
-  else if (!g_spawn_check_wait_status (g_subprocess_get_status (process), &error))
+  else if (!g_spawn_check_wait_status (wait_status, &error))
     {
       gboolean stopped;
       int signum;
@@ -395,21 +421,21 @@ communicate_cb (GObject      *object,
        * cancellation, as for thread tasks; the SIGKILL at the end of the
        * grace period (which may come just before the core decides so) is
        * the kill. */
-      signum = g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process) : 0;
+      signum = WIFSIGNALED (wait_status) ? WTERMSIG (wait_status) : 0;
 
       if (stopped && signum == SIGTERM)
         _gtask_sup_core_decide (core, task, GTASK_SUP_OUTCOME_CANCELLED, NULL);
       else if (stopped && signum == SIGKILL)
         _gtask_sup_core_decide (core, task, GTASK_SUP_OUTCOME_KILLED, NULL);
       else
-        gtask_sup_task_return_error (task, exit_error (task, process, error, err));
+        gtask_sup_task_return_error (task, exit_error (task, wait_status, error, err));
     }
   else if (out != NULL)
     {
       GValue value = G_VALUE_INIT;
 
       g_value_init (&value, G_TYPE_BYTES);
-      g_value_take_boxed (&value, g_steal_pointer (&out));
+      g_value_set_boxed (&value, out);
       gtask_sup_task_return_value (task, &value);
       g_value_unset (&value);
     }
@@ -421,13 +447,120 @@ communicate_cb (GObject      *object,
   _gtask_sup_core_work_done (core, task);
 }
 
-static gboolean
-spawn_cb (gpointer data)
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
 {
-  GtaskSupTask *task = data;
-  GtaskSupCore *core = task->core;
+  GSubprocess *process = G_SUBPROCESS (object);
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_subprocess_communicate_finish (process, result, &out, &err, &error))
+    child_done (out, err, g_subprocess_get_status (process), NULL, data);
+  else
+    child_done (NULL, NULL, 0, error, data);
+}
+
+/* Whether the task's child is started with posix_spawn(): if asked for,
+ * and if posix_spawn() can do what its flags ask for. */
+static gboolean
+uses_posix_spawn (GtaskSupTask *task)
+{
+  return PROC_WORK (task)->spawn_mode == GTASK_SUP_SPAWN_MODE_POSIX_SPAWN &&
+         *PROC_WORK (task)->argv[0] != '\0' &&
+         _gtask_sup_spawn_is_supported (PROC_WORK (task)->flags);
+}
+
+/* With posix_spawn(), if the task uses it: the child, or NULL with @error
+ * set. A file that exec() refuses (a script without `#!`) is left to
+ * GSubprocess, which runs it with /bin/sh: NULL, and no error. */
+static GtaskSupSpawn *
+posix_spawn_child (GtaskSupTask  *task,
+                   GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GtaskSupSpawn *spawn;
+
+  if (!uses_posix_spawn (task))
+    return NULL;
+
+  spawn = _gtask_sup_spawn_start ((const char * const *)PROC_WORK (task)->argv,
+                                  PROC_WORK (task)->flags, child_done, task, &local_error);
+  if (spawn == NULL && !g_error_matches (local_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOEXEC))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return spawn;
+}
+
+/* With GSubprocess, on the service thread (its children ask for SIGKILL
+ * when the thread that forked them ends): the child, or NULL with @error
+ * set. */
+static GSubprocess *
+subprocess_child (GtaskSupTask  *task,
+                  GError       **error)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+
+  /* GLib refuses an empty program name and conflicting flags with a
+   * critical and no error (the constructor refuses such flags, too): each
+   * failure here must still end the run. */
+  if (*PROC_WORK (task)->argv[0] == '\0')
+    return NULL;
+
+  launcher = g_subprocess_launcher_new (PROC_WORK (task)->flags);
+  if (launcher == NULL)
+    return NULL;
+
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher,
+                                      (const char * const *)PROC_WORK (task)->argv,
+                                      error);
+}
+
+/* The spawns a worker of the pool runs one after the other (spawn_job()):
+ * a command that ended on the worker frees a slot, whose next task then
+ * starts there too, without waking another thread, as xargs does. At most
+ * one waits there at a time, and SPAWN_CHAIN_MAX run in a row, so that the
+ * worker goes back to the other jobs of the pool. */
+typedef struct
+{
+  GQueue tasks;
+  guint  n_run;
+} SpawnChain;
+
+static GPrivate spawn_chain;
+
+static gboolean spawn_subprocess_cb (gpointer data);
+
+/* Runs @func (@task) from an idle of the service thread. */
+static void
+service_idle (GMainContext *service,
+              GSourceFunc   func,
+              GtaskSupTask *task)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (idle, "[gtask-sup] spawn");
+  g_source_set_callback (idle, func, task, NULL);
+  g_source_attach (idle, service);
+  g_source_unref (idle);
+}
+
+/* The run of @task began: spawns its child on this thread, which is a
+ * worker of the pool for posix_spawn() (unless @posix is FALSE) and the
+ * service thread otherwise. A worker waits up to SPAWN_WAIT_MS for a
+ * posix_spawn() child to end; if it still runs, or with GSubprocess, it is
+ * read and reaped on the service thread. */
+static void
+spawn_child (GtaskSupTask *task,
+             gboolean      posix)
+{
+  GtaskSupCore *core = task->core;
   g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GtaskSupSpawn) spawn = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) stdin_buf = NULL;
   ProcessGroup *group;
@@ -436,39 +569,44 @@ spawn_cb (gpointer data)
   gboolean shutting_down;
   int pgid = 0;
 
-  /* Cancelled, timed out or silenced before it could start. */
-  if (!_gtask_sup_core_work_begin (core, task))
+  if (posix)
+    spawn = posix_spawn_child (task, &error);
+  if (spawn == NULL && error == NULL)
     {
-      _gtask_sup_core_work_done (core, task);
-      return G_SOURCE_REMOVE;
+      GMainContext *service = _gtask_sup_service_get_context ();
+
+      /* A script without `#!`, on a worker: GSubprocess forks on the
+       * service thread only. */
+      if (!g_main_context_is_owner (service))
+        {
+          service_idle (service, spawn_subprocess_cb, task);
+          return;
+        }
+      process = subprocess_child (task, &error);
     }
 
-  /* GLib refuses an empty program name and conflicting flags with a
-   * critical and no error (the constructor refuses such flags, too): each
-   * failure here must still end the run. */
-  if (*PROC_WORK (task)->argv[0] != '\0')
-    launcher = g_subprocess_launcher_new (PROC_WORK (task)->flags);
-  if (launcher != NULL)
-    {
-      g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-      process = g_subprocess_launcher_spawnv (launcher,
-                                              (const char * const *)PROC_WORK (task)->argv,
-                                              &error);
-    }
-  if (process == NULL)
+  if (process == NULL && spawn == NULL)
     {
       gtask_sup_task_return_error (task, spawn_error (task, error));
       _gtask_sup_core_work_done (core, task);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
-  /* NULL if it already exited and was reaped: nothing left to signal. */
-  identifier = g_subprocess_get_identifier (process);
-  if (identifier != NULL)
-    pgid = atoi (identifier);
-
   group = g_atomic_rc_box_new0 (ProcessGroup);
-  group->process = g_object_ref (process);
+  if (spawn != NULL)
+    {
+      /* Not reaped before the service thread reaps it. */
+      group->spawn = _gtask_sup_spawn_ref (spawn);
+      pgid = _gtask_sup_spawn_get_pid (spawn);
+    }
+  else
+    {
+      /* NULL if it already exited and was reaped: nothing left to signal. */
+      identifier = g_subprocess_get_identifier (process);
+      if (identifier != NULL)
+        pgid = atoi (identifier);
+      group->process = g_object_ref (process);
+    }
   group->pgid = pgid;
 
   g_mutex_lock (&core->mutex);
@@ -481,24 +619,78 @@ spawn_cb (gpointer data)
   if (outcome != GTASK_SUP_OUTCOME_NONE || shutting_down)
     _gtask_sup_core_interrupt (task, outcome, task->shutdown_timeout);
 
+  /* Only now that the group is set: the end of the child uses it. */
+  if (spawn != NULL)
+    {
+      if (g_private_get (&spawn_chain) == NULL || !_gtask_sup_spawn_wait (spawn, SPAWN_WAIT_MS))
+        _gtask_sup_spawn_watch (spawn, _gtask_sup_service_get_context ());
+      return;
+    }
+
   /* GLib asserts that a stdin pipe has something to write: nothing, so
    * that the program reads the end of its input at once. */
   if (PROC_WORK (task)->flags & G_SUBPROCESS_FLAGS_STDIN_PIPE)
     stdin_buf = g_bytes_new_static (NULL, 0);
 
   g_subprocess_communicate_async (process, stdin_buf, NULL, communicate_cb, task);
+}
 
+static void
+spawn_one (GtaskSupTask *task)
+{
+  /* Cancelled, timed out or silenced before it could start. */
+  if (!_gtask_sup_core_work_begin (task->core, task))
+    {
+      _gtask_sup_core_work_done (task->core, task);
+      return;
+    }
+
+  spawn_child (task, TRUE);
+}
+
+/* On the service thread: the run began on a worker, where posix_spawn()
+ * refused the program. */
+static gboolean
+spawn_subprocess_cb (gpointer data)
+{
+  spawn_child (data, FALSE);
   return G_SOURCE_REMOVE;
 }
 
-/* From any thread, once the task has a slot: the spawn happens on the
- * service thread. */
+/* On a worker of the pool: @data and the tasks chained after it. */
+static void
+spawn_job (gpointer data)
+{
+  SpawnChain chain = { G_QUEUE_INIT, 0 };
+  GtaskSupTask *task = data;
+
+  g_private_set (&spawn_chain, &chain);
+  do
+    {
+      chain.n_run++;
+      spawn_one (task);
+    }
+  while ((task = g_queue_pop_head (&chain.tasks)) != NULL);
+  g_private_set (&spawn_chain, NULL);
+}
+
+/* On the service thread. */
+static gboolean
+spawn_cb (gpointer data)
+{
+  spawn_one (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* From any thread, once the task has a slot. A posix_spawn() blocks its
+ * thread until the child has called exec(), a third of a millisecond: it
+ * runs on a worker of the pool, where many run at once. A fork() for
+ * GSubprocess runs on the service thread, whose end is the process's. */
 static void
 subprocess_start (GtaskSupTask *task)
 {
   g_autoptr(GError) error = NULL;
   GMainContext *service = _gtask_sup_service_try_get_context (&error);
-  GSource *idle;
 
   /* Out of threads: the task fails, nothing is spawned. */
   if (service == NULL)
@@ -507,15 +699,27 @@ subprocess_start (GtaskSupTask *task)
       return;
     }
 
+  if (uses_posix_spawn (task))
+    {
+      SpawnChain *chain = g_private_get (&spawn_chain);
+
+      /* One at a time: a second one would wait for the first to end
+       * (or for SPAWN_WAIT_MS), holding a slot without running. */
+      if (chain != NULL && chain->n_run < SPAWN_CHAIN_MAX && g_queue_is_empty (&chain->tasks))
+        {
+          g_queue_push_tail (&chain->tasks, task);
+          return;
+        }
+
+      /* Out of threads for the pool: on the service thread. */
+      if (_gtask_sup_pool_push (spawn_job, task, NULL))
+        return;
+    }
+
   /* Always from an idle, even on the service thread itself: a spawn that
    * fails frees a slot, which starts the next task here again, and would
    * recurse once per queued task. */
-  idle = g_idle_source_new ();
-  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (idle, "[gtask-sup] spawn");
-  g_source_set_callback (idle, spawn_cb, task, NULL);
-  g_source_attach (idle, service);
-  g_source_unref (idle);
+  service_idle (service, spawn_cb, task);
 }
 
 static void
@@ -555,6 +759,7 @@ subprocess_copy (GtaskSupTask *dest,
 {
   PROC_WORK (dest)->argv = g_strdupv (PROC_WORK (src)->argv);
   PROC_WORK (dest)->flags = PROC_WORK (src)->flags;
+  PROC_WORK (dest)->spawn_mode = PROC_WORK (src)->spawn_mode;
 }
 
 static void
@@ -637,6 +842,10 @@ static const GtaskSupKind subprocess_kind = {
  * period is over. The kill does not depend on the owner context: it
  * happens even if nothing iterates it any more.
  *
+ * It is started with [class@Gio.Subprocess] unless
+ * [method@GtaskSup.Task.set_spawn_mode] says posix_spawn(), which is
+ * several times cheaper for many short commands.
+ *
  * The task is named after the program's basename, in UTF-8 (`sha256sum`
  * for `/usr/bin/sha256sum`), until [method@GtaskSup.Task.set_name] names it
  * otherwise; the name is the detail of its outcome signals.
@@ -674,7 +883,8 @@ gtask_sup_task_new_subprocess (const char * const *argv,
  * from any thread.
  *
  * Returns: (transfer full) (nullable): the subprocess, or %NULL if it was
- *   not spawned (yet), or if @self is not a subprocess task
+ *   not spawned (yet), if it was spawned with
+ *   %GTASK_SUP_SPAWN_MODE_POSIX_SPAWN, or if @self is not a subprocess task
  *
  * Since: 1.0
  */
@@ -689,9 +899,100 @@ gtask_sup_task_dup_subprocess (GtaskSupTask *self)
     return NULL;
 
   g_mutex_lock (&self->core->mutex);
-  if (PROC_WORK (self)->group != NULL)
+  if (PROC_WORK (self)->group != NULL && PROC_WORK (self)->group->process != NULL)
     ret = g_object_ref (PROC_WORK (self)->group->process);
   g_mutex_unlock (&self->core->mutex);
 
   return ret;
+}
+
+/**
+ * gtask_sup_task_dup_identifier:
+ * @self: a subprocess task
+ *
+ * Gets the process id of the running program of a subprocess task, as a
+ * string in decimal, as [method@Gio.Subprocess.get_identifier] does; in
+ * either [enum@GtaskSup.SpawnMode]. It is also the id of the program's
+ * process group. Safe to call from any thread.
+ *
+ * Returns: (transfer full) (nullable): the process id, or %NULL if the
+ *   program was not spawned (yet), if it already exited and was reaped, or
+ *   if @self is not a subprocess task
+ *
+ * Since: 1.0
+ */
+char *
+gtask_sup_task_dup_identifier (GtaskSupTask *self)
+{
+  ProcessGroup *group;
+  char *ret = NULL;
+
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), NULL);
+
+  if (self->kind != &subprocess_kind || self->core == NULL)
+    return NULL;
+
+  group = task_dup_group (self);
+  if (group == NULL)
+    return NULL;
+
+  if (group->process != NULL)
+    ret = g_strdup (g_subprocess_get_identifier (group->process));
+  else if (!_gtask_sup_spawn_is_reaped (group->spawn))
+    ret = g_strdup_printf ("%d", (int) _gtask_sup_spawn_get_pid (group->spawn));
+
+  process_group_unref (group);
+
+  return ret;
+}
+
+/**
+ * gtask_sup_task_get_spawn_mode:
+ * @self: a subprocess task
+ *
+ * Gets how the task starts its program; see
+ * [method@GtaskSup.Task.set_spawn_mode]. Any thread may call it.
+ *
+ * Returns: the spawn mode, %GTASK_SUP_SPAWN_MODE_SUBPROCESS unless set
+ *
+ * Since: 1.0
+ */
+GtaskSupSpawnMode
+gtask_sup_task_get_spawn_mode (GtaskSupTask *self)
+{
+  g_return_val_if_fail (GTASK_SUP_IS_TASK (self), GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+  g_return_val_if_fail (self->kind == &subprocess_kind, GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+
+  return PROC_WORK (self)->spawn_mode;
+}
+
+/**
+ * gtask_sup_task_set_spawn_mode:
+ * @self: a subprocess task that was not started yet
+ * @mode: how to start its program
+ *
+ * Sets how the task starts its program: with [class@Gio.Subprocess] (the
+ * default), or with posix_spawn(), which does not copy this program's
+ * memory and suits many short commands, such as a stream of one command
+ * per file; see [enum@GtaskSup.SpawnMode] for what each gives up. With
+ * posix_spawn(), a worker thread of the library's pool starts the program
+ * and waits up to 100 ms for it to end, so that the next command starts
+ * there at once; a program that runs longer is then watched by the
+ * library's service thread. A restart keeps the mode.
+ *
+ * Call it from the thread that made the task, before it is started.
+ *
+ * Since: 1.0
+ */
+void
+gtask_sup_task_set_spawn_mode (GtaskSupTask      *self,
+                               GtaskSupSpawnMode  mode)
+{
+  g_return_if_fail (GTASK_SUP_IS_TASK (self));
+  g_return_if_fail (self->kind == &subprocess_kind);
+  g_return_if_fail (mode == GTASK_SUP_SPAWN_MODE_SUBPROCESS ||
+                    mode == GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
+  g_return_if_fail (self->core == NULL);
+
+  PROC_WORK (self)->spawn_mode = mode;
 }

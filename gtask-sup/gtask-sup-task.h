@@ -40,6 +40,13 @@ GtaskSupSupervisor *gtask_sup_task_get_child_supervisor (GtaskSupTask       *sel
 GTASK_SUP_AVAILABLE_IN_1_0
 GSubprocess        *gtask_sup_task_dup_subprocess      (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
+char               *gtask_sup_task_dup_identifier      (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+GtaskSupSpawnMode   gtask_sup_task_get_spawn_mode      (GtaskSupTask        *self);
+GTASK_SUP_AVAILABLE_IN_1_0
+void                gtask_sup_task_set_spawn_mode      (GtaskSupTask        *self,
+                                                        GtaskSupSpawnMode    mode);
+GTASK_SUP_AVAILABLE_IN_1_0
 const char         *gtask_sup_task_get_name            (GtaskSupTask        *self);
 GTASK_SUP_AVAILABLE_IN_1_0
 void                gtask_sup_task_set_name            (GtaskSupTask        *self,

@@ -142,6 +142,34 @@ typedef enum
 } GtaskSupYieldTimeout;
 
 /**
+ * GtaskSupSpawnMode:
+ * @GTASK_SUP_SPAWN_MODE_SUBPROCESS: with [class@Gio.Subprocess], which
+ *   forks: [method@GtaskSup.Task.dup_subprocess] gives the child, and it
+ *   gets SIGKILL if this program dies (a parent-death signal, on Linux)
+ * @GTASK_SUP_SPAWN_MODE_POSIX_SPAWN: with posix_spawn(), which does not
+ *   copy this program's memory (glibc's vfork): starting a command costs
+ *   as little in a large program with many threads as in a shell, several
+ *   times less than a fork. There is no [class@Gio.Subprocess] (use
+ *   [method@GtaskSup.Task.dup_identifier] for the process id), and no
+ *   parent-death signal: the library kills the child on cancel, timeout,
+ *   shutdown or owner finalization as in the other mode, but not if this
+ *   program crashes or exits while the child runs. A file without `#!`
+ *   that the system cannot execute is still run with `/bin/sh`, through
+ *   [class@Gio.Subprocess].
+ *
+ * How a subprocess task starts its program, set with
+ * [method@GtaskSup.Task.set_spawn_mode]. Both run it in a process group of
+ * its own, with the same stdio, outcome, value and errors.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  GTASK_SUP_SPAWN_MODE_SUBPROCESS,
+  GTASK_SUP_SPAWN_MODE_POSIX_SPAWN,
+} GtaskSupSpawnMode;
+
+/**
  * GTASK_SUP_ERROR:
  *
  * The error domain of gtask-sup. Errors in this domain are from the

@@ -488,6 +488,27 @@ test_toolbox (Fixture       *f,
   EXPECT_CRITICAL (gtask_sup_task_set_priority (started, G_PRIORITY_HIGH));
   g_assert_no_error (error);
 
+  /* The spawn mode is for subprocess tasks, before they start. */
+  EXPECT_CRITICAL (gtask_sup_task_set_spawn_mode (started, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN));
+  EXPECT_CRITICAL (g_assert_cmpint (gtask_sup_task_get_spawn_mode (started), ==,
+                                    GTASK_SUP_SPAWN_MODE_SUBPROCESS));
+  EXPECT_CRITICAL (gtask_sup_task_set_spawn_mode (NULL, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN));
+  g_assert_null (gtask_sup_task_dup_identifier (started));
+  {
+    const char *true_argv[] = { "true", NULL };
+    g_autoptr(GtaskSupTask) proc = gtask_sup_task_new_subprocess (true_argv, 0);
+    g_autoptr(GtaskSupTask) proc_started = gtask_sup_task_new_subprocess (true_argv, 0);
+
+    EXPECT_CRITICAL (gtask_sup_task_set_spawn_mode (proc, 7));
+    g_assert_cmpint (gtask_sup_task_get_spawn_mode (proc), ==, GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+    fixture_start (f, proc_started);
+    EXPECT_CRITICAL (gtask_sup_task_set_spawn_mode (proc_started,
+                                                    GTASK_SUP_SPAWN_MODE_POSIX_SPAWN));
+    g_assert_cmpint (gtask_sup_task_get_spawn_mode (proc_started), ==,
+                     GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+    wait_outcome (f->ctx, f->rec, proc_started);
+  }
+
   /* Nothing was closed, nothing calls back. */
   g_assert_false (gtask_sup_supervisor_get_closed (f->sup));
   wait_outcome (f->ctx, f->rec, started);

@@ -34,7 +34,7 @@ static GtaskSupTask *
 proc_task_new (const char * const *argv,
                GSubprocessFlags    flags)
 {
-  GtaskSupTask *task = gtask_sup_task_new_subprocess (argv, flags);
+  GtaskSupTask *task = test_subprocess_new (argv, flags);
 
   g_assert_nonnull (task);
   test_track_task (task);
@@ -449,7 +449,12 @@ test_few_fds_child (Fixture       *f,
       else
         {
           g_test_message ("%u fds open, limit %u: succeeded", open_fds, open_fds + slack);
-          g_assert_cmpuint (slack, >, FEW_FDS);
+          /* posix_spawn() needs only the four ends of the pipes (no
+           * pidfd: GLib's child watch takes over without one; no pipe for
+           * the error of exec()), which holes below the open count may
+           * leave free with less slack. */
+          if (!test_spawn_mode_is_posix ())
+            g_assert_cmpuint (slack, >, FEW_FDS);
           assert_outcome (f->rec, starved, OUTCOME_SUCCEEDED, 0, 0);
         }
 

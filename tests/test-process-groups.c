@@ -51,7 +51,7 @@
 static GtaskSupTask *
 proc_task_new (const char * const *argv)
 {
-  GtaskSupTask *task = gtask_sup_task_new_subprocess (argv, G_SUBPROCESS_FLAGS_NONE);
+  GtaskSupTask *task = test_subprocess_new (argv, G_SUBPROCESS_FLAGS_NONE);
 
   g_assert_nonnull (task);
   test_track_task (task);
@@ -77,16 +77,6 @@ task_pgid (Fixture      *f,
   g_assert_cmpint (pid, >, 1);
   g_assert_cmpint (getpgid (pid), ==, pid);
   return pid;
-}
-
-/* Whether the child of @task was reaped: GSubprocess forgets its pid then. */
-static gboolean
-reaped_cb (gpointer data)
-{
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (data);
-
-  g_assert_nonnull (process);
-  return g_subprocess_get_identifier (process) == NULL;
 }
 
 /* The live processes (not zombies: PID 1 may not reap the orphans it gets)
@@ -238,8 +228,8 @@ test_empty_after_reap (Fixture       *f,
   assert_outcome (f->rec, task, OUTCOME_FAILED, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   /* Both are reaped, and the library is done with them... */
-  iterate_until (f->ctx, reaped_cb, plain, TEST_WAIT_MS);
-  iterate_until (f->ctx, reaped_cb, task, TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_reaped_cb, plain, TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_reaped_cb, task, TEST_WAIT_MS);
   none.sup = f->sup;
   none.n = 0;
   iterate_until (f->ctx, n_running_le_cb, &none, TEST_WAIT_MS);
@@ -404,7 +394,7 @@ test_reused_id (Fixture       *f,
 
   /* The child is reaped and the library is done with it: its group is
    * gone, its id is free. */
-  iterate_until (f->ctx, reaped_cb, task, TEST_WAIT_MS);
+  iterate_until (f->ctx, test_task_reaped_cb, task, TEST_WAIT_MS);
   one.sup = f->sup;
   one.n = 1;
   iterate_until (f->ctx, n_running_le_cb, &one, TEST_WAIT_MS);

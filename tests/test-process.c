@@ -13,14 +13,46 @@
 
 #include <stdlib.h>
 
+/* The spawn mode of the subprocess tasks of the tests:
+ * GTASK_SUP_TEST_SPAWN_MODE=posix-spawn runs the same tests with
+ * posix_spawn() (meson registers them twice). */
+gboolean
+test_spawn_mode_is_posix (void)
+{
+  return g_strcmp0 (g_getenv ("GTASK_SUP_TEST_SPAWN_MODE"), "posix-spawn") == 0;
+}
+
+/* A subprocess task in the spawn mode of the tests. */
+GtaskSupTask *
+test_subprocess_new (const char * const *argv,
+                     GSubprocessFlags    flags)
+{
+  GtaskSupTask *task = gtask_sup_task_new_subprocess (argv, flags);
+
+  if (task != NULL && test_spawn_mode_is_posix ())
+    gtask_sup_task_set_spawn_mode (task, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
+
+  return task;
+}
+
 /* iterate_until() condition: the child of the subprocess task @task was
- * spawned. */
+ * spawned (it has a process id), or the task is over. */
 gboolean
 test_task_spawned_cb (gpointer task)
 {
-  g_autoptr(GSubprocess) process = gtask_sup_task_dup_subprocess (task);
+  g_autofree char *identifier = gtask_sup_task_dup_identifier (task);
 
-  return process != NULL;
+  return identifier != NULL || gtask_sup_task_get_state (task) >= GTASK_SUP_TASK_STATE_SUCCEEDED;
+}
+
+/* iterate_until() condition: the child of the subprocess task @task, which
+ * was spawned, was reaped: the task forgets its pid then. */
+gboolean
+test_task_reaped_cb (gpointer task)
+{
+  g_autofree char *identifier = gtask_sup_task_dup_identifier (task);
+
+  return identifier == NULL;
 }
 
 /* Iterates @ctx until the child of the subprocess task @task was spawned
@@ -30,12 +62,10 @@ int
 test_task_wait_pid (GMainContext *ctx,
                     GtaskSupTask *task)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  const char *identifier;
+  g_autofree char *identifier = NULL;
 
   iterate_until (ctx, test_task_spawned_cb, task, TEST_WAIT_MS);
-  process = gtask_sup_task_dup_subprocess (task);
-  identifier = g_subprocess_get_identifier (process);
+  identifier = gtask_sup_task_dup_identifier (task);
 
   return identifier != NULL ? atoi (identifier) : 0;
 }

@@ -18,7 +18,11 @@ gint64   test_poll_pid_gone (int           pid,
 int      test_read_pid_file (const char   *path);
 int      test_wait_pid_file (GMainContext *ctx,
                              const char   *path);
+gboolean test_spawn_mode_is_posix (void);
+GtaskSupTask *test_subprocess_new (const char * const *argv,
+                                   GSubprocessFlags    flags);
 gboolean test_task_spawned_cb (gpointer      task);
+gboolean test_task_reaped_cb  (gpointer      task);
 int      test_task_wait_pid   (GMainContext *ctx,
                                GtaskSupTask *task);
 char    *test_tmpdir_new    (void);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+#include <glib-unix.h>
 #include <gtask-sup/gtask-sup.h>
 
 #include "test-fixture.h"
@@ -22,7 +24,7 @@ static GtaskSupTask *
 proc_task_new (const char * const *argv,
                GSubprocessFlags    flags)
 {
-  GtaskSupTask *task = gtask_sup_task_new_subprocess (argv, flags);
+  GtaskSupTask *task = test_subprocess_new (argv, flags);
 
   g_assert_nonnull (task);
   test_track_task (task);
@@ -125,9 +127,14 @@ test_stdout (Fixture       *f,
   bytes = g_value_get_boxed (gtask_sup_task_get_value (big));
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 20000 * 11);
 
+  /* The child, with GSubprocess; none with posix_spawn(). Reaped: no
+   * process id either way. */
   process = gtask_sup_task_dup_subprocess (task);
-  g_assert_nonnull (process);
-  g_assert_true (g_subprocess_get_successful (process));
+  if (test_spawn_mode_is_posix ())
+    g_assert_null (process);
+  else
+    g_assert_true (g_subprocess_get_successful (process));
+  g_assert_null (gtask_sup_task_dup_identifier (task));
 }
 
 static void
@@ -871,6 +878,209 @@ test_outlives_context (Fixture       *f,
   test_tmpdir_remove (dir);
 }
 
+/* A program that exec() refuses (no `#!`) runs with /bin/sh, as GLib does;
+ * one that is not executable fails with G_SPAWN_ERROR_ACCES; in either
+ * spawn mode. */
+static void
+test_script_and_not_executable (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *script = g_build_filename (dir, "no-shebang", NULL);
+  g_autofree char *plain = g_build_filename (dir, "not-executable", NULL);
+  const char *script_argv[] = { script, NULL };
+  const char *plain_argv[] = { plain, NULL };
+  g_autoptr(GtaskSupTask) task = NULL;
+  g_autoptr(GtaskSupTask) refused = NULL;
+  GBytes *bytes;
+
+  TEST_SUMMARY ();
+
+  g_assert_true (g_file_set_contents (script, "echo from-sh\n", -1, NULL));
+  g_assert_no_errno (g_chmod (script, 0755));
+  g_assert_true (g_file_set_contents (plain, "echo never\n", -1, NULL));
+  g_assert_no_errno (g_chmod (plain, 0644));
+
+  task = proc_task_new (script_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  fixture_start_watched (f, task);
+  refused = proc_task_new (plain_argv, G_SUBPROCESS_FLAGS_NONE);
+  fixture_start_watched (f, refused);
+
+  wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
+  assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
+  bytes = g_value_get_boxed (gtask_sup_task_get_value (task));
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "from-sh\n", 8);
+  assert_outcome (f->rec, refused, OUTCOME_FAILED, G_SPAWN_ERROR, G_SPAWN_ERROR_ACCES);
+  g_assert_nonnull (strstr (error_message (refused), "not-executable"));
+
+  test_tmpdir_remove (dir);
+}
+
+/* The child gets stdin from /dev/null, and no descriptor but 0, 1 and 2,
+ * even one this process opened without O_CLOEXEC; it runs in its own
+ * process group, whose id dup_identifier() gives while it runs. */
+static void
+test_child_environment (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *pid_file = g_build_filename (dir, "pid", NULL);
+  g_autofree char *stdin_file = g_build_filename (dir, "stdin", NULL);
+  g_autofree char *fds_file = g_build_filename (dir, "fds", NULL);
+  g_autofree char *script = NULL;
+  g_autoptr(GtaskSupTask) task = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *identifier = NULL;
+  g_autofree char *stdin_target = NULL;
+  g_autofree char *fds = NULL;
+  int leaked;
+  int pid;
+
+  TEST_SUMMARY ();
+
+  /* ls lists its own descriptors: 0, 1, 2 and the one of the listing. */
+  script = g_strdup_printf ("readlink /proc/self/fd/0 > '%s'; "
+                            "ls /proc/self/fd | tr '\\n' ' ' > '%s'; "
+                            "echo $$ > '%s'; exec sleep 30",
+                            stdin_file, fds_file, pid_file);
+
+  /* Not close-on-exec: only the spawn keeps it from the child. */
+  leaked = dup (STDERR_FILENO);
+  g_assert_cmpint (leaked, >, STDERR_FILENO);
+
+  task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
+  g_assert_null (gtask_sup_task_dup_identifier (task));
+  fixture_start_watched (f, task);
+  pid = test_wait_pid_file (f->ctx, pid_file);
+  g_close (leaked, NULL);
+  g_assert_cmpint (pid, >, 1);
+
+  identifier = gtask_sup_task_dup_identifier (task);
+  g_assert_nonnull (identifier);
+  g_assert_cmpint (atoi (identifier), ==, pid);
+  g_assert_cmpint (getpgid (pid), ==, pid);
+  process = gtask_sup_task_dup_subprocess (task);
+  if (test_spawn_mode_is_posix ())
+    g_assert_null (process);
+  else
+    g_assert_cmpstr (g_subprocess_get_identifier (process), ==, identifier);
+
+  g_assert_true (g_file_get_contents (stdin_file, &stdin_target, NULL, NULL));
+  g_assert_cmpstr (g_strstrip (stdin_target), ==, "/dev/null");
+  g_assert_true (g_file_get_contents (fds_file, &fds, NULL, NULL));
+  g_assert_cmpstr (fds, ==, "0 1 2 3 ");
+
+  gtask_sup_task_cancel (task);
+  wait_outcome (f->ctx, f->rec, task);
+  assert_outcome (f->rec, task, OUTCOME_FAILED, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (test_poll_pid_gone (pid, TEST_WAIT_MS), !=, 0);
+  iterate_until (f->ctx, test_task_reaped_cb, task, TEST_WAIT_MS);
+  g_assert_null (gtask_sup_task_dup_identifier (task));
+
+  test_tmpdir_remove (dir);
+}
+
+/* The spawn mode: GSubprocess unless set, kept by a restart; a posix_spawn()
+ * task that failed and was restarted runs again with posix_spawn() (no
+ * GSubprocess). */
+static void
+test_spawn_mode (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *script = NULL;
+  g_autoptr(GtaskSupTask) task = NULL;
+  GHashTableIter iter;
+  Outcome *o;
+  GtaskSupTask *run1 = NULL;
+
+  TEST_SUMMARY ();
+
+  /* Fails once, then succeeds. */
+  script = g_strdup_printf ("test -e '%s/once' && exit 0; touch '%s/once'; exit 3", dir, dir);
+  task = sh_task_new (script, G_SUBPROCESS_FLAGS_NONE);
+  g_assert_cmpint (gtask_sup_task_get_spawn_mode (task), ==,
+                   test_spawn_mode_is_posix () ? GTASK_SUP_SPAWN_MODE_POSIX_SPAWN
+                                               : GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+  gtask_sup_task_set_spawn_mode (task, GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+  g_assert_cmpint (gtask_sup_task_get_spawn_mode (task), ==, GTASK_SUP_SPAWN_MODE_SUBPROCESS);
+  gtask_sup_task_set_spawn_mode (task, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
+  g_assert_cmpint (gtask_sup_task_get_spawn_mode (task), ==, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
+  gtask_sup_task_set_restart (task, GTASK_SUP_RESTART_TRANSIENT);
+  fixture_start (f, task);
+
+  wait_n_outcomes (f->ctx, f->rec, 2, TEST_WAIT_MS);
+  assert_outcome (f->rec, task, OUTCOME_FAILED, G_SPAWN_EXIT_ERROR, 3);
+  g_hash_table_iter_init (&iter, f->rec->outcomes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &o))
+    if (o->task != task)
+      run1 = o->task;
+  g_assert_nonnull (run1);
+  assert_outcome (f->rec, run1, OUTCOME_SUCCEEDED, 0, 0);
+  g_assert_cmpint (gtask_sup_task_get_spawn_mode (run1), ==, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
+  g_assert_null (gtask_sup_task_dup_subprocess (run1));
+  g_assert_null (gtask_sup_task_dup_subprocess (task));
+
+  test_tmpdir_remove (dir);
+}
+
+static void
+n_running_cb (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  guint *peak = data;
+
+  *peak = MAX (*peak, gtask_sup_supervisor_get_n_running (GTASK_SUP_SUPERVISOR (object)));
+}
+
+/* Many short commands at a small max-concurrency (with posix_spawn(), a
+ * worker runs them one after the other): each ends once, with its own
+ * value, and no more run at once than the limit. */
+static void
+test_many_short (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  guint peak = 0;
+  gulong handler;
+
+  TEST_SUMMARY ();
+
+  gtask_sup_supervisor_set_max_concurrency (f->sup, 3);
+  handler = g_signal_connect (f->sup, "notify::n-running", G_CALLBACK (n_running_cb), &peak);
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *word = g_strdup_printf ("%u", i);
+      const char *argv[] = { "echo", word, NULL };
+      GtaskSupTask *task = proc_task_new (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+      fixture_start_watched (f, task);
+      g_ptr_array_add (tasks, task);
+    }
+
+  wait_n_outcomes (f->ctx, f->rec, tasks->len, TEST_WAIT_MS);
+  iterate_for (f->ctx, 50);
+  g_assert_cmpuint (f->rec->n_outcomes, ==, tasks->len);
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      GtaskSupTask *task = g_ptr_array_index (tasks, i);
+      g_autofree char *expected = g_strdup_printf ("%u\n", i);
+      GBytes *bytes;
+
+      assert_outcome (f->rec, task, OUTCOME_SUCCEEDED, 0, 0);
+      bytes = g_value_get_boxed (gtask_sup_task_get_value (task));
+      g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                       expected, strlen (expected));
+    }
+
+  g_assert_cmpuint (peak, >=, 1);
+  g_assert_cmpuint (peak, <=, 3);
+  g_signal_handler_disconnect (f->sup, handler);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -927,6 +1137,18 @@ main (int   argc,
             "A queued subprocess task that is cancelled or times out is never spawned");
   TEST_ADD ("/GtaskSup/Subprocess/cancel-spawn-race", test_cancel_spawn_race,
             "A cancel racing the spawn leaves no child behind");
+  TEST_ADD ("/GtaskSup/Subprocess/script-and-not-executable", test_script_and_not_executable,
+            "A program without #! runs with /bin/sh; one that is not executable fails with "
+            "G_SPAWN_ERROR_ACCES");
+  TEST_ADD ("/GtaskSup/Subprocess/child-environment", test_child_environment,
+            "The child has /dev/null as stdin, no descriptor but 0, 1, 2 (not even one "
+            "opened without O_CLOEXEC), its own process group; dup_identifier() gives its "
+            "pid while it runs, NULL once reaped");
+  TEST_ADD ("/GtaskSup/Subprocess/spawn-mode", test_spawn_mode,
+            "The spawn mode is SUBPROCESS unless set, and a restart keeps it");
+  TEST_ADD ("/GtaskSup/Subprocess/many-short", test_many_short,
+            "60 short commands at max-concurrency 3: one outcome and its own value each, "
+            "never more than 3 running");
   TEST_ADD ("/GtaskSup/Subprocess/outlives-context", test_outlives_context,
             "A subprocess task released by the subprocess service after its owner context "
             "was freed: no use of the freed context, the service goes on working");

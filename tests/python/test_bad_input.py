@@ -411,6 +411,14 @@ TASK_CASES = [
     ('Task.get_error: not final', 'assert task.get_error() is None', 'OK'),
     ('Task.dup_subprocess: thread task',
      'assert task.dup_subprocess() is None', 'OK'),
+    ('Task.dup_identifier: thread task',
+     'assert task.dup_identifier() is None', 'OK'),
+    ('Task.get_spawn_mode: thread task', 'task.get_spawn_mode()', 'CRIT'),
+    ('Task.set_spawn_mode: thread task',
+     'task.set_spawn_mode(GtaskSup.SpawnMode.POSIX_SPAWN)', 'CRIT'),
+    ('Task.set_spawn_mode: enum 7',
+     'GtaskSup.Task.new_subprocess(["true"], 0).set_spawn_mode('
+     'GtaskSup.SpawnMode(7))', 'ValueError'),
     ('Task.get_cancellable: not started', 'task.get_cancellable()', 'OK'),
 ]
 
@@ -509,6 +517,8 @@ VALID_ARGS = {
     },
     'Task': {
         'cancel': '', 'dup_subprocess': '', 'get_cancellable': '',
+        'dup_identifier': '', 'get_spawn_mode': '',
+        'set_spawn_mode': 'GtaskSup.SpawnMode.POSIX_SPAWN',
         'get_error': '', 'get_kind': '', 'get_name': '', 'get_progress': '',
         'get_parent': '', 'get_priority': '', 'set_priority': '0',
         'get_child_supervisor': '', 'get_input': '', 'set_input': 'None',

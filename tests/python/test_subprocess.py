@@ -140,6 +140,38 @@ class TestSubprocessTask(ContextTestCase):
         self.assertIsInstance(process, Gio.Subprocess)
         self.assertTrue(process.get_successful())
 
+    def test_posix_spawn(self):
+        """posix_spawn(): the same outcome and value, no Gio.Subprocess, the
+        process id from dup_identifier(), its own process group, and a
+        cancel that ends it."""
+        task = GtaskSup.Task.new_subprocess(['echo', 'hi'], F.STDOUT_PIPE)
+        self.assertEqual(task.get_spawn_mode(),
+                         GtaskSup.SpawnMode.SUBPROCESS)
+        task.set_spawn_mode(GtaskSup.SpawnMode.POSIX_SPAWN)
+        self.assertEqual(task.get_spawn_mode(),
+                         GtaskSup.SpawnMode.POSIX_SPAWN)
+        kind, _, error, _ = self.run_one(task)
+        self.assertEqual(kind, 'succeeded', error)
+        self.assertEqual(task.get_value().get_data(), b'hi\n')
+        self.assertIsNone(task.dup_subprocess())
+        self.assertIsNone(task.dup_identifier())
+
+        task, pid_file = self.script_task(SLEEP, name='sleeper')
+        task.set_spawn_mode(GtaskSup.SpawnMode.POSIX_SPAWN)
+        sup = GtaskSup.Supervisor.new(None)
+        outcomes = Outcomes(sup)
+        sup.start(task)
+        self.assertTrue(self.poll_until(lambda: os.path.exists(pid_file)),
+                        'the child never wrote its pid')
+        pid = self.read_pid(pid_file)
+        self.assertEqual(task.dup_identifier(), str(pid))
+        self.assertIsNone(task.dup_subprocess())
+        self.assertEqual(os.getpgid(pid), pid)
+        task.cancel()
+        self.assertIterateUntil(lambda: len(outcomes) > 0)
+        self.assertEqual(outcomes.kinds(), ['failed'])
+        self.assertGroupGone(pid, 'SIGTERM did not stop the child')
+
     def test_no_stdout_pipe(self):
         task = GtaskSup.Task.new_subprocess(['true'], F.NONE)
         kind, _, error, _ = self.run_one(task)
