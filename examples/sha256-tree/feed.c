@@ -67,6 +67,9 @@ exec_task_new (Feed  *feed,
                                                         : G_SUBPROCESS_FLAGS_STDOUT_SILENCE) |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   gtask_sup_task_set_shutdown_timeout (task, EXEC_KILL_AFTER_MS);
+  /* One command per file (or per batch) is many short commands: posix_spawn()
+   * does not copy this process for each, as GSubprocess's fork() does. */
+  gtask_sup_task_set_spawn_mode (task, GTASK_SUP_SPAWN_MODE_POSIX_SPAWN);
 
   return task;
 }

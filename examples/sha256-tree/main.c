@@ -129,8 +129,10 @@ sha256_tree_new (const Sha256Options *options)
 
   self->options = *options;
   /* Room for every slot to take two full batches while the walker fills. */
+  /* Sizes make the batches of in-process hashing; --exec hands files over
+   * by count, and needs none (which spares a stat() per file). */
   self->walk = walk_new (CLAMP (4 * options->jobs * options->batch_size, MIN_FOUND, MAX_FOUND),
-                         on_walk_ready, self);
+                         options->exec_argv == NULL, on_walk_ready, self);
   self->report = report_new (&self->options, self->walk);
   /* Owned by self: when self goes, its tasks go too. */
   self->supervisor = gtask_sup_supervisor_new (self);

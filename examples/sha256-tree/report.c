@@ -152,11 +152,18 @@ on_progress_tick (gpointer user_data)
   Report *report = user_data;
   double elapsed = report_elapsed (report);
   double megabytes = report->n_bytes / 1e6;
+  guint n_done = report_n_done (report);
 
-  fprintf (stderr, "\r\033[K%u/%u files  %.1f MB  %.1f MB/s%s",
-           report_n_done (report), walk_get_n_found (report->walk), megabytes,
-           elapsed > 0 ? megabytes / elapsed : 0.0,
-           report->interrupted ? "  (cancelling…)" : "");
+  /* With --exec, files are counted, not weighed (see walk_new()). */
+  if (report->options->exec_argv != NULL)
+    fprintf (stderr, "\r\033[K%u/%u files  %.0f files/s%s",
+             n_done, walk_get_n_found (report->walk), elapsed > 0 ? n_done / elapsed : 0.0,
+             report->interrupted ? "  (cancelling…)" : "");
+  else
+    fprintf (stderr, "\r\033[K%u/%u files  %.1f MB  %.1f MB/s%s",
+             n_done, walk_get_n_found (report->walk), megabytes,
+             elapsed > 0 ? megabytes / elapsed : 0.0,
+             report->interrupted ? "  (cancelling…)" : "");
   fflush (stderr);
   report->progress_shown = TRUE;
 
@@ -354,8 +361,12 @@ report_print_summary (Report   *report,
   if (n_errors > n_shown)
     g_printerr ("  … and %u more\n", n_errors - n_shown);
 
-  g_printerr ("%.1f MB in %.2f s, %.1f MB/s\n",
-              megabytes, elapsed, elapsed > 0 ? megabytes / elapsed : 0.0);
+  if (report->options->exec_argv != NULL)
+    g_printerr ("%u files in %.2f s, %.0f files/s\n", report_n_done (report),
+                elapsed, elapsed > 0 ? report_n_done (report) / elapsed : 0.0);
+  else
+    g_printerr ("%.1f MB in %.2f s, %.1f MB/s\n",
+                megabytes, elapsed, elapsed > 0 ? megabytes / elapsed : 0.0);
 }
 
 gboolean

@@ -43,6 +43,7 @@ struct _Walk
 
   /* Filled before the walker starts, then the walker's alone. */
   GQueue         dirs;         /* char *: a stack, so that the walk is depth first */
+  const char    *attributes;   /* what the walker asks of each entry */
 
   /* Under mutex. */
   GQueue         found;        /* FoundFile *: at most capacity, plus one push */
@@ -72,8 +73,11 @@ walk_clear (gpointer data)
   g_ptr_array_unref (walk->errors);
 }
 
+/* Without @with_sizes, files have size 0: their type comes from the
+ * directory listing itself, with no stat() per file, as find does. */
 Walk *
 walk_new (guint         capacity,
+          gboolean      with_sizes,
           WalkReadyFunc ready,
           gpointer      ready_data)
 {
@@ -87,6 +91,11 @@ walk_new (guint         capacity,
   g_queue_init (&walk->dirs);
   g_queue_init (&walk->found);
   walk->capacity = capacity;
+  walk->attributes = with_sizes ? G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                  G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                                  G_FILE_ATTRIBUTE_STANDARD_SIZE
+                                : G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                  G_FILE_ATTRIBUTE_STANDARD_TYPE;
   walk->errors = g_ptr_array_new_with_free_func (g_free);
 
   return walk;
@@ -246,9 +255,7 @@ walk_dir (Walk         *walk,
 
   dir = g_file_new_for_path (path);
   enumerator = g_file_enumerate_children (dir,
-                                          G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                          G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                                          G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                          walk->attributes,
                                           G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
                                           cancellable,
                                           &error);
@@ -275,7 +282,9 @@ walk_dir (Walk         *walk,
       switch (g_file_info_get_file_type (info))
         {
         case G_FILE_TYPE_REGULAR:
-          g_ptr_array_add (batch, found_file_new (path, name, g_file_info_get_size (info)));
+          g_ptr_array_add (batch, found_file_new (path, name,
+                                                  g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_STANDARD_SIZE)
+                                                  ? g_file_info_get_size (info) : 0));
           if (batch->len >= WALK_BATCH)
             walk_push (walk, batch);
           break;

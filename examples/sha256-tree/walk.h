@@ -16,6 +16,7 @@ typedef struct _Walk Walk;
 typedef void (*WalkReadyFunc) (gpointer data);
 
 Walk         *walk_new          (guint          capacity,
+                                 gboolean       with_sizes,
                                  WalkReadyFunc  ready,
                                  gpointer       ready_data);
 Walk         *walk_ref          (Walk          *walk);
