@@ -11,10 +11,14 @@ G_BEGIN_DECLS
 
 /* The service thread: one thread of the process, with a main context of its
  * own, that keeps time and processes for the engine whoever else is busy.
- * The engine's deadlines, the spawning and reaping of subprocesses and their
- * SIGKILL escalation run there, so that a timeout or a kill acts on time
- * while the owner thread is blocked, and even after the owner and its
- * supervisor are gone. Work attached to it must never block.
+ * The engine's deadlines, the reaping of subprocesses and their SIGKILL
+ * escalation run there, so that a timeout or a kill acts on time while the
+ * owner thread is blocked, and even after the owner and its supervisor are
+ * gone. Work attached to it must never block, except for a spawn:
+ * GSubprocess's fork() (its children's parent-death signal follows the
+ * thread that forked them, which lives as long as the process), or a
+ * posix_spawn() when the pool has no thread for it (posix_spawn() children
+ * are spawned on workers of the pool, which may also see a short one end).
  *
  * Deadlines: one timer for the whole process. Each client (a supervisor's
  * engine) registers a GtaskSupTimer with its earliest deadline; the service

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@
 
 /* How much one read() of a pipe may take, and how many reads one dispatch
  * makes before it lets other sources of the service thread run. */
-#define READ_CHUNK     65536
+#define READ_CHUNK     16384
 #define READS_PER_TURN 16
 
 typedef struct
@@ -94,7 +95,8 @@ _gtask_sup_spawn_get_pid (GtaskSupSpawn *self)
 }
 
 /* Until then, the pid (and the process group of the same id) is ours:
- * nobody else reaps it, so it cannot be given out again. */
+ * nobody else reaps it, and it is set before the child is reaped (see
+ * spawn_try_reap()), so it cannot have been given out again. */
 gboolean
 _gtask_sup_spawn_is_reaped (GtaskSupSpawn *self)
 {
@@ -156,28 +158,34 @@ pipe_close (Pipe *pipe)
     }
 }
 
-/* Reads what @pipe has, a bounded amount at a time. Returns TRUE once it
- * is done: read to the end, or failed (and closed either way). */
+/* Reads what @pipe has, a bounded amount at a time, into a buffer that
+ * grows with what came (a short output keeps a short allocation). Returns
+ * TRUE once it is done: read to the end, or failed (and closed either
+ * way). */
 static gboolean
 pipe_read (Pipe *pipe)
 {
+  guint8 buffer[READ_CHUNK];
+
   for (guint i = 0; i < READS_PER_TURN; i++)
     {
-      guint len = pipe->bytes->len;
-      gssize n;
+      gssize n = read (pipe->fd, buffer, sizeof buffer);
+      int errsv = errno;
 
-      g_byte_array_set_size (pipe->bytes, len + READ_CHUNK);
-      n = read (pipe->fd, pipe->bytes->data + len, READ_CHUNK);
-      g_byte_array_set_size (pipe->bytes, len + MAX (n, 0));
+      if (n > 0)
+        {
+          g_byte_array_append (pipe->bytes, buffer, n);
+          continue;
+        }
 
-      if (n > 0 || (n < 0 && errno == EINTR))
+      if (n < 0 && errsv == EINTR)
         continue;
 
-      if (n < 0 && errno == EAGAIN)
+      if (n < 0 && errsv == EAGAIN)
         return FALSE;
 
       if (n < 0)
-        spawn_fail (pipe->spawn, errno);
+        spawn_fail (pipe->spawn, errsv);
 
       pipe_close (pipe);
       return TRUE;
@@ -247,27 +255,36 @@ spawn_reaped (GtaskSupSpawn *self,
 }
 
 /* Through the pidfd, once it is readable: reaps the child. Returns TRUE
- * once it was reaped. */
+ * once it was reaped. Whether it exited is asked first without reaping
+ * it, so that @reaped is set while the zombie still holds its pid and
+ * group id: a kill from another thread that saw @reaped unset cannot
+ * reach an id given out again. */
 static gboolean
 spawn_try_reap (GtaskSupSpawn *self)
 {
+  siginfo_t info = { 0 };
   int status = 0;
   pid_t pid;
+  int r;
 
   do
-    pid = waitpid (self->pid, &status, WNOHANG);
-  while (pid < 0 && errno == EINTR);
+    r = waitid (P_PID, self->pid, &info, WEXITED | WNOHANG | WNOWAIT);
+  while (r < 0 && errno == EINTR);
 
-  if (pid == 0)
+  /* Not yet: WNOHANG leaves si_pid at 0. */
+  if (r == 0 && info.si_pid == 0)
     return FALSE;
+
+  g_atomic_int_set (&self->reaped, TRUE);
+
+  do
+    pid = waitpid (self->pid, &status, 0);
+  while (pid < 0 && errno == EINTR);
 
   /* Reaped by someone else (a waitpid (-1) of the application): there is
    * no status to report. */
   if (pid < 0)
-    {
-      g_atomic_int_set (&self->reaped, TRUE);
-      spawn_fail (self, errno);
-    }
+    spawn_fail (self, errno);
 
   spawn_reaped (self, status);
   return TRUE;
@@ -356,19 +373,28 @@ _gtask_sup_spawn_is_supported (GSubprocessFlags flags)
 }
 
 /* Whether exec() can run @path itself: an ELF binary or a `#!` script (or
- * a file it cannot read, which exec() judges). Anything else (a shell
- * script without `#!`) is refused here rather than by exec() in the child,
- * whose error a fork-emulated vfork (valgrind) does not report. */
+ * a file we cannot read, which exec() judges). Anything else (a shell
+ * script without `#!`, or what is not a regular file) is refused here
+ * rather than by exec() in the child, whose error a fork-emulated vfork
+ * (valgrind) does not report: GSubprocess then runs it, or says why not.
+ * Never blocks, even on a FIFO. */
 static gboolean
 is_executable_format (const char *path)
 {
   char magic[4] = { 0 };
-  gssize n;
+  struct stat st;
+  gssize n = -1;
   int fd;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return TRUE;
+
+  if (fstat (fd, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_close (fd, NULL);
+      return FALSE;
+    }
 
   do
     n = read (fd, magic, sizeof magic);

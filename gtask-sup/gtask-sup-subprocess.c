@@ -35,6 +35,12 @@
 #define SPAWN_WAIT_MS   100
 #define SPAWN_CHAIN_MAX 64
 
+/* Workers of the pool waiting for a child at once, at most one per
+ * processor: more commands than processors run at once would wait long,
+ * and the pool would start threads for what looks like stalled work. The
+ * others are handed over at once. */
+static int n_spawn_waiters;
+
 /* The subprocess kind: an argv run through GSubprocess, spawned on the
  * service thread, or with GTASK_SUP_SPAWN_MODE_POSIX_SPAWN through
  * posix_spawn() (gtask-sup-spawn.c), spawned on a worker of the pool. The
@@ -361,7 +367,8 @@ spawn_error (GtaskSupTask *task,
   return g_error_new (error->domain, error->code, _("Cannot run “%s”: %s"), name, detail);
 }
 
-/* On the service thread, once the child was reaped (or its pipes failed):
+/* Where the child was seen to end (the service thread, or the worker that
+ * spawned it), once it was reaped (or its pipes failed):
  * the group is never signalled again, since its id may be given out anew
  * once no member is left. What the child started and left behind dies
  * first if the task was stopped (or @kill). */
@@ -534,6 +541,23 @@ static GPrivate spawn_chain;
 
 static gboolean spawn_subprocess_cb (gpointer data);
 
+/* On a worker of the pool, if not too many wait already: waits for the
+ * child to end there. TRUE if it ended. */
+static gboolean
+spawn_wait (GtaskSupSpawn *spawn)
+{
+  gboolean ended = FALSE;
+
+  if (g_private_get (&spawn_chain) == NULL)
+    return FALSE;
+
+  if (g_atomic_int_add (&n_spawn_waiters, 1) < (int) g_get_num_processors ())
+    ended = _gtask_sup_spawn_wait (spawn, SPAWN_WAIT_MS);
+  g_atomic_int_add (&n_spawn_waiters, -1);
+
+  return ended;
+}
+
 /* Runs @func (@task) from an idle of the service thread. */
 static void
 service_idle (GMainContext *service,
@@ -595,7 +619,7 @@ spawn_child (GtaskSupTask *task,
   group = g_atomic_rc_box_new0 (ProcessGroup);
   if (spawn != NULL)
     {
-      /* Not reaped before the service thread reaps it. */
+      /* Not reaped before this thread or the service thread reaps it. */
       group->spawn = _gtask_sup_spawn_ref (spawn);
       pgid = _gtask_sup_spawn_get_pid (spawn);
     }
@@ -622,7 +646,7 @@ spawn_child (GtaskSupTask *task,
   /* Only now that the group is set: the end of the child uses it. */
   if (spawn != NULL)
     {
-      if (g_private_get (&spawn_chain) == NULL || !_gtask_sup_spawn_wait (spawn, SPAWN_WAIT_MS))
+      if (!spawn_wait (spawn))
         _gtask_sup_spawn_watch (spawn, _gtask_sup_service_get_context ());
       return;
     }
@@ -649,11 +673,22 @@ spawn_one (GtaskSupTask *task)
 }
 
 /* On the service thread: the run began on a worker, where posix_spawn()
- * refused the program. */
+ * refused the program. Not if it was stopped meanwhile. */
 static gboolean
 spawn_subprocess_cb (gpointer data)
 {
-  spawn_child (data, FALSE);
+  GtaskSupTask *task = data;
+  gboolean stopped;
+
+  g_mutex_lock (&task->core->mutex);
+  stopped = task->outcome != GTASK_SUP_OUTCOME_NONE || task->shutting_down;
+  g_mutex_unlock (&task->core->mutex);
+
+  if (stopped)
+    _gtask_sup_core_work_done (task->core, task);
+  else
+    spawn_child (task, FALSE);
+
   return G_SOURCE_REMOVE;
 }
 
@@ -884,7 +919,9 @@ gtask_sup_task_new_subprocess (const char * const *argv,
  *
  * Returns: (transfer full) (nullable): the subprocess, or %NULL if it was
  *   not spawned (yet), if it was spawned with
- *   %GTASK_SUP_SPAWN_MODE_POSIX_SPAWN, or if @self is not a subprocess task
+ *   %GTASK_SUP_SPAWN_MODE_POSIX_SPAWN (unless it was a script without `#!`,
+ *   which only [class@Gio.Subprocess] runs), or if @self is not a
+ *   subprocess task
  *
  * Since: 1.0
  */

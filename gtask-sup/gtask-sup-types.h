@@ -155,7 +155,7 @@ typedef enum
  *   shutdown or owner finalization as in the other mode, but not if this
  *   program crashes or exits while the child runs. A file without `#!`
  *   that the system cannot execute is still run with `/bin/sh`, through
- *   [class@Gio.Subprocess].
+ *   [class@Gio.Subprocess] as in the other mode (with what it gives).
  *
  * How a subprocess task starts its program, set with
  * [method@GtaskSup.Task.set_spawn_mode]. Both run it in a process group of

@@ -35,7 +35,7 @@ typedef struct
 /* FoundFile: a regular file the walk found. */
 typedef struct
 {
-  guint64 size;      /* as the walk saw it: for the MB figures of --exec */
+  guint64 size;      /* as the walk saw it, for the batches of hashing; 0 with --exec */
   char    path[];
 } FoundFile;
 
