@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "gtask-sup-children-private.h"
 #include "gtask-sup-enums.h"
 #include "gtask-sup-i18n-private.h"
@@ -426,12 +428,20 @@ gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, FALSE);
 }
 
-static int
-compare_positions (gconstpointer a,
-                   gconstpointer b)
+/* A row of the model to hide, where it was before any of this dispatch's
+ * removals. */
+typedef struct
 {
-  guint pa = *(const guint *)a;
-  guint pb = *(const guint *)b;
+  guint          position;
+  GSequenceIter *iter;
+} Removal;
+
+static int
+compare_removals (gconstpointer a,
+                  gconstpointer b)
+{
+  guint pa = ((const Removal *)a)->position;
+  guint pb = ((const Removal *)b)->position;
 
   return pa < pb ? 1 : pa > pb ? -1 : 0;
 }
@@ -442,45 +452,38 @@ compare_positions (gconstpointer a,
 static void
 gtask_sup_supervisor_flush_removals (GtaskSupSupervisor *self)
 {
-  g_autoptr(GArray) positions = NULL;
-  GHashTable *iters;
+  guint n = self->model_removals->len;
+  g_autofree Removal *removals = NULL;
   guint i = 0;
 
-  if (self->model_removals->len == 0)
+  if (n == 0)
     return;
 
-  positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), self->model_removals->len);
-  iters = g_hash_table_new (NULL, NULL);
-  for (guint j = 0; j < self->model_removals->len; j++)
+  removals = g_new (Removal, n);
+  for (guint j = 0; j < n; j++)
     {
-      GSequenceIter *iter = g_ptr_array_index (self->model_removals, j);
-      guint position = g_sequence_iter_get_position (iter);
-
-      g_array_append_val (positions, position);
-      g_hash_table_insert (iters, GUINT_TO_POINTER (position), iter);
+      removals[j].iter = g_ptr_array_index (self->model_removals, j);
+      removals[j].position = g_sequence_iter_get_position (removals[j].iter);
     }
   g_ptr_array_set_size (self->model_removals, 0);
-  g_array_sort (positions, compare_positions);
+  qsort (removals, n, sizeof (Removal), compare_removals);
 
-  while (i < positions->len)
+  while (i < n)
     {
-      guint last = g_array_index (positions, guint, i);
+      guint last = removals[i].position;
       guint first = last;
 
-      while (i < positions->len && g_array_index (positions, guint, i) == first)
+      for (;;)
         {
-          gtask_sup_children_remove_quietly (self->model,
-                                             g_hash_table_lookup (iters, GUINT_TO_POINTER (first)));
+          gtask_sup_children_remove_quietly (self->model, removals[i].iter);
           i++;
-          if (first == 0 || i >= positions->len || g_array_index (positions, guint, i) != first - 1)
+          if (first == 0 || i >= n || removals[i].position != first - 1)
             break;
           first--;
         }
 
       gtask_sup_children_announce (self->model, first, last - first + 1, 0);
     }
-
-  g_hash_table_unref (iters);
 }
 
 /* Shows the tasks started since the last dispatch in the children model,
