@@ -970,6 +970,9 @@ test_child_environment (Fixture       *f,
   g_close (leaked, NULL);
   g_assert_cmpint (pid, >, 1);
 
+  /* The child may run before the spawn returns: the task knows its pid a
+   * little later. */
+  g_assert_cmpint (test_task_wait_pid (f->ctx, task), ==, pid);
   identifier = gtask_sup_task_dup_identifier (task);
   g_assert_nonnull (identifier);
   g_assert_cmpint (atoi (identifier), ==, pid);

@@ -164,6 +164,9 @@ class TestSubprocessTask(ContextTestCase):
         self.assertTrue(self.poll_until(lambda: os.path.exists(pid_file)),
                         'the child never wrote its pid')
         pid = self.read_pid(pid_file)
+        # The child may run before the spawn returns in the parent.
+        self.assertTrue(self.poll_until(lambda: task.dup_identifier()),
+                        'dup_identifier() stays None')
         self.assertEqual(task.dup_identifier(), str(pid))
         self.assertIsNone(task.dup_subprocess())
         self.assertEqual(os.getpgid(pid), pid)
