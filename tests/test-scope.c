@@ -70,6 +70,25 @@ watch_child (GtaskSupSupervisor *child,
   g_signal_connect (child, "timed-out", G_CALLBACK (child_outcome_cb), order);
 }
 
+/* A child supervisor of @parent, watched in @order, running the blocking
+ * task of @p (returned in @task) once this returns. */
+static GtaskSupSupervisor *
+child_running (Fixture             *f,
+               GtaskSupSupervisor  *parent,
+               Probe               *p,
+               Order               *order,
+               GtaskSupTask       **task)
+{
+  GtaskSupSupervisor *child = gtask_sup_supervisor_new_child (parent, NULL);
+
+  watch_child (child, order);
+  *task = test_track_task (probe_task_new (p));
+  g_assert_true (gtask_sup_supervisor_start (child, *task, NULL));
+  iterate_until_int_eq (f->ctx, &p->n_runs, 1, TEST_WAIT_MS);
+
+  return child;
+}
+
 static GtaskSupTask *
 scope_task_of (Fixture *f)
 {
@@ -242,12 +261,8 @@ test_cancel_scope (Fixture       *f,
 
   TEST_SUMMARY ();
 
-  child = gtask_sup_supervisor_new_child (f->sup, NULL);
-  watch_child (child, &order);
-  t = test_track_task (probe_task_new (p));
-  g_assert_true (gtask_sup_supervisor_start (child, t, NULL));
+  child = child_running (f, f->sup, p, &order, &t);
   iterate_until (f->ctx, has_scope_task_cb, f, TEST_WAIT_MS);
-  iterate_until_int_eq (f->ctx, &p->n_runs, 1, TEST_WAIT_MS);
   scope = scope_task_of (f);
 
   gtask_sup_task_cancel (scope);
@@ -276,12 +291,8 @@ test_parent_silence (Fixture       *f,
   /* A parent of its own: the fixture's recorder holds the items of its
    * supervisor's children model. */
   parent = gtask_sup_supervisor_new (f->owner);
-  child = gtask_sup_supervisor_new_child (parent, NULL);
+  child = child_running (f, parent, p, &order, &t);
   g_object_add_weak_pointer (G_OBJECT (child), (gpointer *)&child);
-  watch_child (child, &order);
-  t = test_track_task (probe_task_new (p));
-  g_assert_true (gtask_sup_supervisor_start (child, t, NULL));
-  iterate_until_int_eq (f->ctx, &p->n_runs, 1, TEST_WAIT_MS);
   g_object_unref (child);   /* the parent's task keeps it */
   g_assert_nonnull (child);
 
@@ -306,11 +317,7 @@ test_owner_gone (Fixture       *f,
 
   TEST_SUMMARY ();
 
-  child = gtask_sup_supervisor_new_child (f->sup, NULL);
-  watch_child (child, &order);
-  t = test_track_task (probe_task_new (p));
-  g_assert_true (gtask_sup_supervisor_start (child, t, NULL));
-  iterate_until_int_eq (f->ctx, &p->n_runs, 1, TEST_WAIT_MS);
+  child = child_running (f, f->sup, p, &order, &t);
 
   f->rec->closed = TRUE;
   g_clear_object (&f->owner);
