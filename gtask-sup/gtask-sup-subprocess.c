@@ -533,8 +533,8 @@ subprocess_child (GtaskSupTask  *task,
  * worker goes back to the other jobs of the pool. */
 typedef struct
 {
-  GQueue tasks;
-  guint  n_run;
+  GtaskSupTask *next;
+  guint         n_run;
 } SpawnChain;
 
 static GPrivate spawn_chain;
@@ -696,7 +696,7 @@ spawn_subprocess_cb (gpointer data)
 static void
 spawn_job (gpointer data)
 {
-  SpawnChain chain = { G_QUEUE_INIT, 0 };
+  SpawnChain chain = { NULL, 0 };
   GtaskSupTask *task = data;
 
   g_private_set (&spawn_chain, &chain);
@@ -705,7 +705,7 @@ spawn_job (gpointer data)
       chain.n_run++;
       spawn_one (task);
     }
-  while ((task = g_queue_pop_head (&chain.tasks)) != NULL);
+  while ((task = g_steal_pointer (&chain.next)) != NULL);
   g_private_set (&spawn_chain, NULL);
 }
 
@@ -740,9 +740,9 @@ subprocess_start (GtaskSupTask *task)
 
       /* One at a time: a second one would wait for the first to end
        * (or for SPAWN_WAIT_MS), holding a slot without running. */
-      if (chain != NULL && chain->n_run < SPAWN_CHAIN_MAX && g_queue_is_empty (&chain->tasks))
+      if (chain != NULL && chain->n_run < SPAWN_CHAIN_MAX && chain->next == NULL)
         {
-          g_queue_push_tail (&chain->tasks, task);
+          chain->next = task;
           return;
         }
 
