@@ -10,31 +10,36 @@
 G_BEGIN_DECLS
 
 /* The GListModel returned by gtask_sup_supervisor_get_children(): the live
- * tasks in start order. Only touched on the owner context. Removal is
- * O(log n) through the GSequenceIter each task keeps, which GListStore
- * (O(n) lookup by item) cannot give for thousands of tasks. */
+ * tasks in start order. Only touched on the owner context.
+ *
+ * Changes are batched: gtask_sup_children_add() and
+ * gtask_sup_children_remove() record them, and gtask_sup_children_flush()
+ * makes them visible, with one ::items-changed per run of adjacent rows.
+ * Until then the model shows what it showed at the last flush.
+ *
+ * Rows are slots of an array in the order items were added; a removed item
+ * leaves a hole, and a Fenwick tree of the live slots turns a slot into its
+ * position and back in O(log n) steps over one compact array of counts.
+ * The holes are squeezed out once they outnumber the items. So adding and
+ * removing cost O(log n), with none of the memory walks of a balanced tree
+ * of nodes (GSequence), and GListStore's O(n) search for an item is
+ * replaced by a hash table from item to slot. */
 #define GTASK_SUP_TYPE_CHILDREN (gtask_sup_children_get_type ())
 
 G_DECLARE_FINAL_TYPE (GtaskSupChildren, gtask_sup_children, GTASK_SUP, CHILDREN, GObject)
 
 G_GNUC_INTERNAL
-GtaskSupChildren *gtask_sup_children_new    (void);
+GtaskSupChildren *gtask_sup_children_new      (void);
 G_GNUC_INTERNAL
-GSequenceIter    *gtask_sup_children_append (GtaskSupChildren *self,
-                                             gpointer          item);
+gboolean          gtask_sup_children_add      (GtaskSupChildren *self,
+                                               gpointer          item);
 G_GNUC_INTERNAL
-GSequenceIter    *gtask_sup_children_append_quietly (GtaskSupChildren *self,
-                                                     gpointer          item);
+gboolean          gtask_sup_children_remove   (GtaskSupChildren *self,
+                                               gpointer          item);
 G_GNUC_INTERNAL
-void              gtask_sup_children_announce (GtaskSupChildren *self,
-                                               guint             position,
-                                               guint             removed,
-                                               guint             added);
+gboolean          gtask_sup_children_contains (GtaskSupChildren *self,
+                                               gpointer          item);
 G_GNUC_INTERNAL
-void              gtask_sup_children_remove_quietly (GtaskSupChildren *self,
-                                                     GSequenceIter    *iter);
-G_GNUC_INTERNAL
-void              gtask_sup_children_remove (GtaskSupChildren *self,
-                                             GSequenceIter    *iter);
+void              gtask_sup_children_flush    (GtaskSupChildren *self);
 
 G_END_DECLS

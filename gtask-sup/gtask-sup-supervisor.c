@@ -86,11 +86,8 @@ struct _GtaskSupSupervisor
   GMainContext     *context;
   GtaskSupCore     *core;        /* the engine */
   GQueue            children;    /* live tasks through task->child_link, each a reference */
-  GtaskSupChildren *model;       /* created by get_children() */
-  GHashTable       *model_iters; /* task → its GSequenceIter in model, NULL
-                                  * while it waits in model_pending */
-  GPtrArray        *model_pending; /* started tasks to show, in a batch */
-  GPtrArray        *model_removals; /* GSequenceIters of ended tasks, to hide in a batch */
+  GtaskSupChildren *model;       /* created by get_children(); changes shown
+                                  * after each dispatch, in a batch */
   GHashTable       *ignored;     /* children reported to nobody (ignore()), or NULL */
 
   guint             max_children;
@@ -299,16 +296,10 @@ gtask_sup_supervisor_complete (gpointer      owner,
       complete_joiners (task, joiners, core->dead);
       return unref_now;
     }
+  /* Not shown yet: it never will be. Shown: it goes at the end of the
+   * dispatch, with the others that ended. */
   if (self->model != NULL)
-    {
-      GSequenceIter *iter;
-
-      /* Not shown yet (NULL): it never will be. Shown: it goes at the end
-       * of the dispatch, with the others that ended. */
-      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter) &&
-          iter != NULL)
-        g_ptr_array_add (self->model_removals, iter);
-    }
+    gtask_sup_children_remove (self->model, task);
 
   /* The detail is the name's quark only if it exists: connecting a handler
    * for "failed::thumbnail" made it. Names are never interned here (quarks
@@ -372,12 +363,8 @@ gtask_sup_supervisor_notify (gpointer      owner,
    * last one, in one ::items-changed. */
   if (self->model != NULL &&
       g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
-      !g_hash_table_contains (self->model_iters, task) &&
       (self->ignored == NULL || !g_hash_table_contains (self->ignored, task)))
-    {
-      g_hash_table_insert (self->model_iters, task, NULL);
-      g_ptr_array_add (self->model_pending, task);
-    }
+    gtask_sup_children_add (self->model, task);
   /* A decided task notifies its final state soon: the intermediate one is
    * not worth a notify. */
   if ((what & GTASK_SUP_CORE_NOTIFY_STATE) &&
@@ -428,108 +415,14 @@ gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, FALSE);
 }
 
-/* A row of the model to hide, where it was before any of this dispatch's
- * removals. */
-typedef struct
-{
-  guint          position;
-  GSequenceIter *iter;
-} Removal;
-
-static int
-compare_removals (gconstpointer a,
-                  gconstpointer b)
-{
-  guint pa = ((const Removal *)a)->position;
-  guint pb = ((const Removal *)b)->position;
-
-  return pa < pb ? 1 : pa > pb ? -1 : 0;
-}
-
-/* Hides the tasks that ended during the dispatch: each run of adjacent
- * positions goes with one ::items-changed, the last run first so that the
- * positions of the others hold. */
-static void
-gtask_sup_supervisor_flush_removals (GtaskSupSupervisor *self)
-{
-  guint n = self->model_removals->len;
-  g_autofree Removal *removals = NULL;
-  guint i = 0;
-
-  if (n == 0)
-    return;
-
-  removals = g_new (Removal, n);
-  for (guint j = 0; j < n; j++)
-    {
-      removals[j].iter = g_ptr_array_index (self->model_removals, j);
-      removals[j].position = g_sequence_iter_get_position (removals[j].iter);
-    }
-  g_ptr_array_set_size (self->model_removals, 0);
-  qsort (removals, n, sizeof (Removal), compare_removals);
-
-  while (i < n)
-    {
-      guint last = removals[i].position;
-      guint first = last;
-
-      for (;;)
-        {
-          gtask_sup_children_remove_quietly (self->model, removals[i].iter);
-          i++;
-          if (first == 0 || i >= n || removals[i].position != first - 1)
-            break;
-          first--;
-        }
-
-      gtask_sup_children_announce (self->model, first, last - first + 1, 0);
-    }
-}
-
-/* Shows the tasks started since the last dispatch in the children model,
- * and hides those that ended. A task that ended before it was shown was
- * taken out of model_iters: it is never shown. */
-static void
-gtask_sup_supervisor_flush_model (GtaskSupSupervisor *self)
-{
-  guint position;
-  guint added = 0;
-
-  if (self->model == NULL)
-    return;
-
-  gtask_sup_supervisor_flush_removals (self);
-
-  if (self->model_pending->len == 0)
-    return;
-
-  position = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-
-  for (guint i = 0; i < self->model_pending->len; i++)
-    {
-      GtaskSupTask *task = g_ptr_array_index (self->model_pending, i);
-      gpointer key, iter;
-
-      if (g_hash_table_lookup_extended (self->model_iters, task, &key, &iter) && iter == NULL)
-        {
-          g_hash_table_insert (self->model_iters, task,
-                               gtask_sup_children_append_quietly (self->model, task));
-          added++;
-        }
-    }
-  g_ptr_array_set_size (self->model_pending, 0);
-
-  if (added > 0)
-    gtask_sup_children_announce (self->model, position, 0, added);
-}
-
 /* The engine's idle hook, after each dispatch. */
 static void
 gtask_sup_supervisor_dispatched (gpointer owner)
 {
   GtaskSupSupervisor *self = owner;
 
-  gtask_sup_supervisor_flush_model (self);
+  if (self->model != NULL)
+    gtask_sup_children_flush (self->model);
 
   gtask_sup_supervisor_notify_counts (self);
   if (!self->core->dead)
@@ -742,9 +635,6 @@ gtask_sup_supervisor_dispose (GObject *object)
 
   gtask_sup_supervisor_close_silently (self);
   g_clear_object (&self->model);
-  g_clear_pointer (&self->model_iters, g_hash_table_unref);
-  g_clear_pointer (&self->model_pending, g_ptr_array_unref);
-  g_clear_pointer (&self->model_removals, g_ptr_array_unref);
   g_clear_pointer (&self->ignored, g_hash_table_unref);
 
   G_OBJECT_CLASS (gtask_sup_supervisor_parent_class)->dispose (object);
@@ -1445,19 +1335,18 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
   if (self->model == NULL)
     {
       self->model = gtask_sup_children_new ();
-      self->model_iters = g_hash_table_new (NULL, NULL);
-      self->model_pending = g_ptr_array_new ();
-      self->model_removals = g_ptr_array_new ();
 
-      /* Tasks started before the model existed join it now, silently. */
+      /* Tasks started before the model existed join it now, before anyone
+       * can listen. */
       for (GList *l = self->children.head; l != NULL; l = l->next)
         {
           GtaskSupTask *task = l->data;
 
-          if (g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE)
-            g_hash_table_insert (self->model_iters, task,
-                                 gtask_sup_children_append (self->model, task));
+          if (g_atomic_int_get (&task->outcome) == GTASK_SUP_OUTCOME_NONE &&
+              (self->ignored == NULL || !g_hash_table_contains (self->ignored, task)))
+            gtask_sup_children_add (self->model, task);
         }
+      gtask_sup_children_flush (self->model);
     }
 
   return G_LIST_MODEL (self->model);
@@ -2088,18 +1977,9 @@ gtask_sup_supervisor_ignore (GtaskSupSupervisor  *self,
   if (!g_hash_table_add (self->ignored, task))
     return TRUE;
 
-  if (self->model != NULL)
-    {
-      GSequenceIter *iter;
-
-      /* Hidden at the next dispatch, with the tasks that ended. */
-      if (g_hash_table_steal_extended (self->model_iters, task, NULL, (gpointer *)&iter) &&
-          iter != NULL)
-        {
-          g_ptr_array_add (self->model_removals, iter);
-          _gtask_sup_core_wake (self->core);
-        }
-    }
+  /* Hidden at the next dispatch, with the tasks that ended. */
+  if (self->model != NULL && gtask_sup_children_remove (self->model, task))
+    _gtask_sup_core_wake (self->core);
 
   return TRUE;
 }
