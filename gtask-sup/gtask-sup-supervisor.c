@@ -218,6 +218,12 @@ gtask_sup_supervisor_log_unhandled (GtaskSupSupervisor *self,
   if (state == GTASK_SUP_TASK_STATE_SUCCEEDED || task->group != NULL || joined)
     return;
 
+  /* Heard: the common case, decided before the error of a timeout is
+   * made (it is made when read). */
+  signal_id = state == GTASK_SUP_TASK_STATE_FAILED ? signals[FAILED] : signals[TIMED_OUT];
+  if (g_signal_has_handler_pending (self, signal_id, detail, FALSE))
+    return;
+
   /* A flag of the word other threads write under the engine's mutex. */
   g_mutex_lock (&task->core->mutex);
   shut_down = task->shutting_down;
@@ -228,10 +234,6 @@ gtask_sup_supervisor_log_unhandled (GtaskSupSupervisor *self,
   error = _gtask_sup_task_peek_error (task);
   if (state == GTASK_SUP_TASK_STATE_FAILED &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  signal_id = state == GTASK_SUP_TASK_STATE_FAILED ? signals[FAILED] : signals[TIMED_OUT];
-  if (g_signal_has_handler_pending (self, signal_id, detail, FALSE))
     return;
 
   name = _gtask_sup_task_display_name (task);

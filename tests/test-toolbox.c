@@ -13,6 +13,8 @@
 #include "test-recorder.h"
 #include "test-util.h"
 
+#include "gtask-sup-task-private.h"
+
 /* The current task {{{1 */
 
 typedef struct
@@ -1076,6 +1078,17 @@ ignore_failed_cb (GtaskSupSupervisor *sup,
   (*(int *)user_data)++;
 }
 
+/* A ::timed-out handler: the timeout's error is not made yet (the
+ * supervisor made it only to log it, when nobody listens). */
+static void
+heard_timed_out_cb (GtaskSupSupervisor *sup,
+                    GtaskSupTask       *task,
+                    gpointer            user_data)
+{
+  g_assert_null (g_atomic_pointer_get (&task->error));
+  (*(int *)user_data)++;
+}
+
 static void
 test_log_unhandled (void)
 {
@@ -1133,6 +1146,22 @@ test_log_unhandled (void)
   gtask_sup_task_cancel (t4);
   wait_final (&b, t4);
   g_assert_cmpint (gtask_sup_task_get_state (t4), ==, GTASK_SUP_TASK_STATE_FAILED);
+
+  /* A heard timeout: nothing logged, and its error is made only when read. */
+  {
+    g_autoptr(Probe) slow_heard = probe_new_blocking (TRUE);
+    g_autoptr(GtaskSupTask) heard = test_track_task (probe_task_new (slow_heard));
+    int n_timed_out = 0;
+    gulong id = g_signal_connect (b.sup, "timed-out", G_CALLBACK (heard_timed_out_cb),
+                                  &n_timed_out);
+
+    gtask_sup_task_set_timeout (heard, 10);
+    wait_final (&b, bare_start (&b, heard));
+    g_assert_cmpint (n_timed_out, ==, 1);
+    g_assert_null (g_atomic_pointer_get (&heard->error));
+    g_assert_error (gtask_sup_task_get_error (heard), G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_signal_handler_disconnect (b.sup, id);
+  }
 
   /* Ignored: nobody is meant to hear of it. */
   {
