@@ -20,16 +20,17 @@ G_BEGIN_DECLS
  * Rows are slots of an array in the order items were added; a removed item
  * leaves a hole, and a Fenwick tree of the live slots turns a slot into its
  * position and back in O(log n) steps over one compact array of counts.
- * The holes are squeezed out once they outnumber the items. So adding and
- * removing cost O(log n), with none of the memory walks of a balanced tree
- * of nodes (GSequence), and GListStore's O(n) search for an item is
- * replaced by a hash table from item to slot. */
+ * The holes are squeezed out once they outnumber the items. Each item
+ * keeps its own slot, in a field the model is given the offset of (as the
+ * deadline heap does), so finding an item costs nothing. Adding and
+ * removing cost O(log n), with none of the memory walks of a balanced
+ * tree of nodes (GSequence), nor GListStore's O(n) search for an item. */
 #define GTASK_SUP_TYPE_CHILDREN (gtask_sup_children_get_type ())
 
 G_DECLARE_FINAL_TYPE (GtaskSupChildren, gtask_sup_children, GTASK_SUP, CHILDREN, GObject)
 
 G_GNUC_INTERNAL
-GtaskSupChildren *gtask_sup_children_new      (void);
+GtaskSupChildren *gtask_sup_children_new      (gssize            slot_offset);
 G_GNUC_INTERNAL
 gboolean          gtask_sup_children_add      (GtaskSupChildren *self,
                                                gpointer          item);

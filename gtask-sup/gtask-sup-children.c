@@ -22,7 +22,7 @@ struct _GtaskSupChildren
                                * tree[i] counts the live slots in
                                * [i - (i & -i), i - 1] */
   guint       tree_allocated; /* entries of tree, index 0 included */
-  GHashTable *slot_of;        /* item → its slot + 1 */
+  gssize      slot_offset;    /* of each item's guint: its slot + 1, 0 when out */
   GArray     *removals;       /* guint: slots of shown items, hidden at the next flush */
   GArray     *batch;          /* the removals a flush works on */
   guint       n_live;         /* items in slots, shown or not */
@@ -36,6 +36,14 @@ static inline guint
 lowest_bit (guint i)
 {
   return i & -i;
+}
+
+/* The item's own record of its slot + 1; 0: not in the model. */
+static inline guint *
+slot_field (GtaskSupChildren *self,
+            gpointer          item)
+{
+  return G_STRUCT_MEMBER_P (item, self->slot_offset);
 }
 
 /* The live slots in [0, slot): the position of @slot, were it live. */
@@ -121,6 +129,9 @@ drop_slot (GtaskSupChildren *self,
   gpointer item = g_ptr_array_index (self->slots, slot);
 
   g_ptr_array_index (self->slots, slot) = NULL;
+  /* Unless it was added again since it was removed. */
+  if (*slot_field (self, item) == slot + 1)
+    *slot_field (self, item) = 0;
   remove_from_tree (self, slot);
   self->n_live--;
   self->n_holes++;
@@ -142,7 +153,7 @@ compact (GtaskSupChildren *self)
         continue;
 
       g_ptr_array_index (self->slots, len) = item;
-      g_hash_table_insert (self->slot_of, item, GUINT_TO_POINTER (len + 1));
+      *slot_field (self, item) = len + 1;
       len++;
     }
   g_ptr_array_set_size (self->slots, len);
@@ -203,10 +214,17 @@ gtask_sup_children_finalize (GObject *object)
   GtaskSupChildren *self = (GtaskSupChildren *)object;
 
   for (guint slot = 0; slot < self->slots->len; slot++)
-    g_clear_object (&g_ptr_array_index (self->slots, slot));
+    {
+      gpointer item = g_ptr_array_index (self->slots, slot);
+
+      if (item != NULL)
+        {
+          *slot_field (self, item) = 0;
+          g_object_unref (item);
+        }
+    }
   g_clear_pointer (&self->slots, g_ptr_array_unref);
   g_clear_pointer (&self->tree, g_free);
-  g_clear_pointer (&self->slot_of, g_hash_table_unref);
   g_clear_pointer (&self->removals, g_array_unref);
   g_clear_pointer (&self->batch, g_array_unref);
 
@@ -223,16 +241,21 @@ static void
 gtask_sup_children_init (GtaskSupChildren *self)
 {
   self->slots = g_ptr_array_new ();
-  self->slot_of = g_hash_table_new (NULL, NULL);
   self->removals = g_array_new (FALSE, FALSE, sizeof (guint));
   self->batch = g_array_new (FALSE, FALSE, sizeof (guint));
   ensure_tree (self, 0);
 }
 
+/* @slot_offset: where each item keeps a guint for the model, 0 when it
+ * is not in one: an item is in one model at most. */
 GtaskSupChildren *
-gtask_sup_children_new (void)
+gtask_sup_children_new (gssize slot_offset)
 {
-  return g_object_new (GTASK_SUP_TYPE_CHILDREN, NULL);
+  GtaskSupChildren *self = g_object_new (GTASK_SUP_TYPE_CHILDREN, NULL);
+
+  self->slot_offset = slot_offset;
+
+  return self;
 }
 
 /* Adds @item (a reference) after every other: shown at the next flush.
@@ -241,10 +264,12 @@ gboolean
 gtask_sup_children_add (GtaskSupChildren *self,
                         gpointer          item)
 {
-  if (g_hash_table_contains (self->slot_of, item))
+  guint *field = slot_field (self, item);
+
+  if (*field != 0)
     return FALSE;
 
-  g_hash_table_insert (self->slot_of, item, GUINT_TO_POINTER (self->slots->len + 1));
+  *field = self->slots->len + 1;
   append_slot (self, g_object_ref (item));
   return TRUE;
 }
@@ -256,19 +281,21 @@ gboolean
 gtask_sup_children_remove (GtaskSupChildren *self,
                            gpointer          item)
 {
-  gpointer value;
+  guint *field = slot_field (self, item);
   guint slot;
 
-  if (!g_hash_table_steal_extended (self->slot_of, item, NULL, &value))
+  if (*field == 0)
     return FALSE;
 
-  slot = GPOINTER_TO_UINT (value) - 1;
+  slot = *field - 1;
   if (slot >= self->first_unshown)
     {
       drop_slot (self, slot);
       return FALSE;
     }
 
+  /* Out of the model for its callers now; its row goes at the flush. */
+  *field = 0;
   g_array_append_val (self->removals, slot);
   return TRUE;
 }
@@ -277,7 +304,7 @@ gboolean
 gtask_sup_children_contains (GtaskSupChildren *self,
                              gpointer          item)
 {
-  return g_hash_table_contains (self->slot_of, item);
+  return *slot_field (self, item) != 0;
 }
 
 static int

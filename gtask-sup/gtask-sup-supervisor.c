@@ -1336,7 +1336,7 @@ gtask_sup_supervisor_get_children (GtaskSupSupervisor *self)
 
   if (self->model == NULL)
     {
-      self->model = gtask_sup_children_new ();
+      self->model = gtask_sup_children_new (G_STRUCT_OFFSET (GtaskSupTask, children_slot));
 
       /* Tasks started before the model existed join it now, before anyone
        * can listen. */

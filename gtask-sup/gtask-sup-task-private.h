@@ -22,7 +22,8 @@ typedef struct
  * children model, the first run of a restarted task, the name) live outside
  * the struct, in hash tables and qdata: a queued task is what a long queue
  * or stream holds many of. At 184 bytes the struct fills a 192-byte malloc
- * chunk; 4 more bytes would take the next size class, 208. */
+ * chunk (the last field takes what was padding); 4 more bytes would take
+ * the next size class, 208. */
 struct _GtaskSupTask
 {
   GObject             parent_instance;
@@ -80,6 +81,10 @@ struct _GtaskSupTask
   /* Set before start(), immutable after: GLib's order, lower first. In the
    * bits left of the word above, so that the struct keeps its size. */
   int                 priority : 16;
+
+  /* The supervisor's children model's (owner thread only): the task's
+   * slot there + 1, or 0. */
+  guint               children_slot;
 };
 
 /* Subprocesses of a task whose owner went away are never waited for

@@ -8,6 +8,9 @@
 #include <gtask-sup.h>
 
 #include "gtask-sup-children-private.h"
+#include "gtask-sup-task-private.h"
+
+#define children_new() gtask_sup_children_new (G_STRUCT_OFFSET (GtaskSupTask, children_slot))
 
 /* A fixed seed, so that a failure reproduces; GTASK_SUP_TEST_SEED picks another. */
 #define DEFAULT_SEED 20261203
@@ -103,7 +106,7 @@ new_item (void)
 static void
 test_children_basic (void)
 {
-  g_autoptr(GtaskSupChildren) children = gtask_sup_children_new ();
+  g_autoptr(GtaskSupChildren) children = children_new ();
   GListModel *model = G_LIST_MODEL (children);
   g_autoptr(GtaskSupTask) a = new_item ();
   g_autoptr(GtaskSupTask) b = new_item ();
@@ -148,6 +151,24 @@ test_children_basic (void)
   /* The model holds its own references. */
   g_assert_cmpuint (G_OBJECT (b)->ref_count, ==, 3);  /* ours, the model's, the view's */
 
+  /* Removed and added again before the flush: it moves to the end. */
+  g_assert_true (gtask_sup_children_add (children, a));
+  gtask_sup_children_flush (children);
+  g_ptr_array_add (expected, a);
+  assert_view_matches (&view, expected);
+  g_assert_true (gtask_sup_children_remove (children, b));
+  g_assert_true (gtask_sup_children_add (children, b));
+  g_assert_true (gtask_sup_children_contains (children, b));
+  gtask_sup_children_flush (children);
+  g_ptr_array_remove_index (expected, 0);
+  g_ptr_array_add (expected, b);
+  assert_view_matches (&view, expected);
+  g_assert_true (gtask_sup_children_contains (children, b));
+  g_assert_true (gtask_sup_children_remove (children, b));
+  gtask_sup_children_flush (children);
+  g_ptr_array_remove_index (expected, 1);
+  assert_view_matches (&view, expected);
+
   view_clear (&view);
 }
 
@@ -155,7 +176,7 @@ test_children_basic (void)
 static void
 test_children_runs (void)
 {
-  g_autoptr(GtaskSupChildren) children = gtask_sup_children_new ();
+  g_autoptr(GtaskSupChildren) children = children_new ();
   GtaskSupTask *items[10];
   g_autoptr(GPtrArray) expected = g_ptr_array_new ();
   View view = { 0 };
@@ -193,7 +214,7 @@ test_children_runs (void)
 static void
 test_children_random (void)
 {
-  g_autoptr(GtaskSupChildren) children = gtask_sup_children_new ();
+  g_autoptr(GtaskSupChildren) children = children_new ();
   g_autoptr(GPtrArray) live = g_ptr_array_new_with_free_func (g_object_unref);  /* in order */
   g_autoptr(GPtrArray) shown = g_ptr_array_new ();  /* what the view must show */
   View view = { 0 };
@@ -260,7 +281,7 @@ test_children_random (void)
 static void
 test_children_drain (void)
 {
-  g_autoptr(GtaskSupChildren) children = gtask_sup_children_new ();
+  g_autoptr(GtaskSupChildren) children = children_new ();
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   View view = { 0 };
   guint n = 5000;
