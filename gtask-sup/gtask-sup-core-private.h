@@ -85,10 +85,14 @@ typedef struct
   guint                    n_slots;
   int                      n_running;      /* works running; atomic, for readers */
   /* Owner context only: called by the supervisor after it reported the
-   * outcome of a task of the group. */
+   * outcome of a task of the group (done), and once at the end of each
+   * dispatch that reported some (dispatched), with done_data. */
   void                   (*done) (gpointer      data,
                                   GtaskSupTask *task);
+  void                   (*dispatched) (gpointer data);
   gpointer                 done_data;
+  gboolean                 dispatch_pending; /* owner context only: the supervisor
+                                              * calls dispatched soon */
 } GtaskSupGroup;
 
 typedef struct _GtaskSupCore

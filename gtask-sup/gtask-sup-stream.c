@@ -30,7 +30,9 @@
  * for and not emitted: an endless or lazy input never builds more than
  * that bounded queue (**back-pressure**). The read-ahead items wait, ready,
  * for a slot: a worker that ends an item starts the next one itself, and
- * outcomes reach the owner context in batches.
+ * outcomes reach the owner context in batches. The items that take the
+ * places of a batch are asked for once every item of the batch was
+ * emitted, all in a row, so that the workers get a batch in turn.
  *
  * Each finished item is an output, emitted with
  * [signal@GtaskSup.Stream::item]: in input order if
@@ -226,6 +228,7 @@ gtask_sup_stream_disconnect (GtaskSupStream *self)
   if (self->group != NULL)
     {
       self->group->done = NULL;
+      self->group->dispatched = NULL;
       self->group->done_data = NULL;
     }
 }
@@ -399,7 +402,18 @@ item_done_cb (gpointer      data,
       return;
     }
 
+  /* The items that replace it start at the end of the dispatch, with
+   * those of every other item it reported: items_dispatched_cb(). */
   gtask_sup_stream_output (self, output);
+}
+
+/* After a dispatch of the supervisor that reported items of the stream:
+ * starts the items that take their places, in one go, so that the
+ * workers get a batch rather than one item per wakeup. */
+static void
+items_dispatched_cb (gpointer data)
+{
+  g_autoptr(GtaskSupStream) self = g_object_ref (data);
 
   if (!self->finished)
     gtask_sup_stream_fill (self);
@@ -1273,6 +1287,7 @@ gtask_sup_stream_start (GtaskSupStream *self)
     }
 
   self->group->done = item_done_cb;
+  self->group->dispatched = items_dispatched_cb;
   self->group->done_data = self;
 
   gtask_sup_stream_set_idle (self, fill_cb);

@@ -89,6 +89,8 @@ struct _GtaskSupSupervisor
   GtaskSupChildren *model;       /* created by get_children(); changes shown
                                   * after each dispatch, in a batch */
   GHashTable       *ignored;     /* children reported to nobody (ignore()), or NULL */
+  GPtrArray        *groups_reported; /* groups whose tasks this dispatch reported,
+                                      * for their dispatched callback; references */
 
   guint             max_children;
   guint             max_restarts;
@@ -338,9 +340,19 @@ gtask_sup_supervisor_complete (gpointer      owner,
    * and waiters complete from an idle. */
   if (!core->dead)
     _gtask_sup_task_notify_state (task);
-  /* The stream that runs it, without a signal hop. */
+  /* The stream that runs it, without a signal hop; and once more at the
+   * end of the dispatch. */
   if (!core->dead && task->group != NULL && task->group->done != NULL)
-    task->group->done (task->group->done_data, task);
+    {
+      GtaskSupGroup *group = task->group;
+
+      group->done (group->done_data, task);
+      if (group->dispatched != NULL && !group->dispatch_pending)
+        {
+          group->dispatch_pending = TRUE;
+          g_ptr_array_add (self->groups_reported, _gtask_sup_group_ref (group));
+        }
+    }
   complete_joiners (task, joiners, core->dead);
 
   restart = _gtask_sup_task_should_restart (task);
@@ -417,11 +429,36 @@ gtask_sup_supervisor_check_stopped (GtaskSupSupervisor *self)
   _gtask_sup_waiters_complete (&self->shutdown_waiters, NULL, FALSE);
 }
 
+/* The groups (streams) that heard of outcomes in this dispatch, each once:
+ * a stream starts the items that replace them in one go. */
+static void
+gtask_sup_supervisor_flush_groups (GtaskSupSupervisor *self)
+{
+  g_autoptr(GPtrArray) groups = NULL;
+
+  if (self->groups_reported->len == 0)
+    return;
+
+  groups = g_steal_pointer (&self->groups_reported);
+  self->groups_reported = g_ptr_array_new_with_free_func ((GDestroyNotify)_gtask_sup_group_unref);
+
+  for (guint i = 0; i < groups->len; i++)
+    {
+      GtaskSupGroup *group = g_ptr_array_index (groups, i);
+
+      group->dispatch_pending = FALSE;
+      if (group->dispatched != NULL && !self->core->dead)
+        group->dispatched (group->done_data);
+    }
+}
+
 /* The engine's idle hook, after each dispatch. */
 static void
 gtask_sup_supervisor_dispatched (gpointer owner)
 {
   GtaskSupSupervisor *self = owner;
+
+  gtask_sup_supervisor_flush_groups (self);
 
   if (self->model != NULL)
     gtask_sup_children_flush (self->model);
@@ -649,6 +686,7 @@ gtask_sup_supervisor_finalize (GObject *object)
 
   g_weak_ref_clear (&self->owner_ref);
   g_clear_pointer (&self->restart_times, g_array_unref);
+  g_clear_pointer (&self->groups_reported, g_ptr_array_unref);
   g_clear_pointer (&self->silence_hooks, g_array_unref);
   g_clear_error (&self->stop_reason);
   /* Tasks may still point to the core; it goes with the last of them. */
@@ -1077,6 +1115,7 @@ gtask_sup_supervisor_init (GtaskSupSupervisor *self)
   _gtask_sup_waiters_init (&self->drain_waiters);
   self->log_unhandled = TRUE;
   self->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->groups_reported = g_ptr_array_new_with_free_func ((GDestroyNotify)_gtask_sup_group_unref);
   self->max_restarts = 3;
   self->max_seconds = 5;
 }

@@ -2061,6 +2061,86 @@ test_back_pressure (Fixture       *f,
     }
 }
 
+/* Items reported by one dispatch are replaced after all of them were
+ * emitted, in one go (so that workers get a batch). */
+typedef struct
+{
+  guint   n_calls;     /* next_func calls that returned an item */
+  GArray *calls_seen;  /* n_calls when each ::item ran */
+  gboolean finished;
+} BatchInput;
+
+static GtaskSupTask *
+batch_next (GtaskSupStream *stream,
+            guint64         index,
+            gpointer        user_data)
+{
+  BatchInput *in = user_data;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (index >= 12)
+    return NULL;
+
+  in->n_calls++;
+  g_value_init (&value, G_TYPE_UINT64);
+  g_value_set_uint64 (&value, index);
+
+  return gtask_sup_task_new_completed (&value);
+}
+
+static void
+batch_item_cb (GtaskSupStream *stream,
+               guint64         index,
+               GtaskSupTask   *task,
+               gpointer        user_data)
+{
+  BatchInput *in = user_data;
+
+  g_array_append_val (in->calls_seen, in->n_calls);
+}
+
+static void
+batch_finished_cb (GtaskSupStream *stream,
+                   const GError   *error,
+                   gpointer        user_data)
+{
+  g_assert_no_error (error);
+  ((BatchInput *)user_data)->finished = TRUE;
+}
+
+static gboolean
+batch_finished (gpointer data)
+{
+  return ((BatchInput *)data)->finished;
+}
+
+static void
+test_refill_in_batches (Fixture       *f,
+                        gconstpointer  data)
+{
+  BatchInput in = { 0, g_array_new (FALSE, FALSE, sizeof (guint)), FALSE };
+  g_autoptr(GtaskSupStream) stream = NULL;
+
+  TEST_SUMMARY ();
+
+  stream = gtask_sup_supervisor_map (f->sup, batch_next, &in, NULL);
+  gtask_sup_stream_set_max_concurrency (stream, 4);
+  gtask_sup_stream_set_read_ahead (stream, 0);
+  g_signal_connect (stream, "item", G_CALLBACK (batch_item_cb), &in);
+  g_signal_connect (stream, "finished", G_CALLBACK (batch_finished_cb), &in);
+  gtask_sup_stream_start (stream);
+  iterate_until (f->ctx, batch_finished, &in, TEST_WAIT_MS);
+
+  /* Completed items: the four of a fill are decided together and reported
+   * by one dispatch, and the next four start only after the last of them. */
+  g_assert_cmpuint (in.calls_seen->len, ==, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpuint (g_array_index (in.calls_seen, guint, i), ==, 4 * (i / 4 + 1));
+
+  g_signal_handlers_disconnect_by_data (stream, &in);
+  g_array_unref (in.calls_seen);
+}
+
 /* max-children 2 below the stream's max-concurrency 5: refused items are
  * started again when a task ends, and all complete. */
 static void
@@ -2741,6 +2821,8 @@ main (int   argc,
             "A stream started after its supervisor was finalized emits nothing");
   TEST_ADD ("/GtaskSup/Stream/two-streams", test_two_streams,
             "Two streams on one supervisor each get their own items");
+  TEST_ADD ("/GtaskSup/Stream/refill-in-batches", test_refill_in_batches,
+            "The items that replace those one dispatch reported start after all of them");
 
   return g_test_run ();
 }
