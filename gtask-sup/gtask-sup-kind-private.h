@@ -71,6 +71,12 @@ typedef struct _GtaskSupTask GtaskSupTask;
  * With GTASK_SUP_KIND_NO_SLOT, the task takes no slot of max-concurrency:
  * it starts at once, never queued (a child supervisor, whose own tasks are
  * what runs).
+ *
+ * With GTASK_SUP_KIND_TAKES_CANCELLABLE, the work is handed the task's
+ * cancellable (_gtask_sup_core_ensure_cancellable()) whenever it runs. The
+ * engine then makes it in start() when the task will not wait long for a
+ * slot: on the owner thread, which also drops it when the task is
+ * finalized, so that it does not go to a worker's CPU and back.
  */
 
 typedef enum
@@ -78,6 +84,7 @@ typedef enum
   GTASK_SUP_KIND_RUNS_ON_OWNER   = 1 << 0,
   GTASK_SUP_KIND_ENDS_AT_OUTCOME = 1 << 1,
   GTASK_SUP_KIND_NO_SLOT         = 1 << 2,
+  GTASK_SUP_KIND_TAKES_CANCELLABLE = 1 << 3,
 } GtaskSupKindFlags;
 
 typedef struct

@@ -83,7 +83,7 @@ thread_clear (GtaskSupTask *task)
 
 static const GtaskSupKind thread_kind = {
   .kind = GTASK_SUP_TASK_KIND_THREAD,
-  .flags = 0,
+  .flags = GTASK_SUP_KIND_TAKES_CANCELLABLE,
   .start = thread_start,
   .copy = thread_copy,
   .clear = thread_clear,

@@ -1130,6 +1130,70 @@ test_group (CoreFixture   *f,
   _gtask_sup_group_unref (group);
 }
 
+/* Work handed the task's cancellable. */
+static const GtaskSupKind test_kind_takes_cancellable = {
+  .kind = GTASK_SUP_TASK_KIND_THREAD,
+  .flags = GTASK_SUP_KIND_TAKES_CANCELLABLE,
+  .start = test_kind_start,
+  .interrupt = test_kind_interrupt,
+  .copy = test_kind_copy,
+  .clear = test_kind_clear,
+};
+
+static void
+test_cancellable_when (CoreFixture   *f,
+                       gconstpointer  data)
+{
+  GtaskSupGroup *group = _gtask_sup_group_new (1);
+  g_autoptr(GtaskSupTask) first = test_task_new (f, &test_kind_takes_cancellable);
+  g_autoptr(GtaskSupTask) queued = test_task_new (f, &test_kind_takes_cancellable);
+  g_autoptr(GtaskSupTask) item = test_task_new (f, &test_kind_takes_cancellable);
+  g_autoptr(GtaskSupTask) item_waiting = test_task_new (f, &test_kind_takes_cancellable);
+  g_autoptr(GtaskSupTask) plain = test_task_new (f, &test_kind);
+
+  TEST_SUMMARY ();
+
+  /* Behind max-concurrency: no cancellable while queued. */
+  _gtask_sup_core_set_max_concurrency (f->core, 2);
+  start_child (f, first);
+  start_child (f, plain);
+  start_child (f, queued);
+  g_assert_null (g_atomic_pointer_get (&first->cancellable));
+  g_assert_null (g_atomic_pointer_get (&plain->cancellable));
+  g_assert_null (g_atomic_pointer_get (&queued->cancellable));
+  g_assert_cmpint (g_atomic_int_get (&queued->state), ==, GTASK_SUP_TASK_STATE_QUEUED);
+
+  /* A group's items have one from start(), on the starting thread, even
+   * while they wait for a slot of the group. */
+  _gtask_sup_core_set_group (item, group);
+  _gtask_sup_core_set_group (item_waiting, group);
+  _gtask_sup_core_set_max_concurrency (f->core, 0);
+  start_child (f, item);
+  start_child (f, item_waiting);
+  g_assert_nonnull (g_atomic_pointer_get (&item->cancellable));
+  g_assert_nonnull (g_atomic_pointer_get (&item_waiting->cancellable));
+  g_assert_cmpint (g_atomic_int_get (&item_waiting->state), ==, GTASK_SUP_TASK_STATE_QUEUED);
+
+  /* A cancel reaches it. */
+  g_assert_true (_gtask_sup_core_decide (f->core, item_waiting, GTASK_SUP_OUTCOME_CANCELLED, NULL));
+  _gtask_sup_core_interrupt (item_waiting, GTASK_SUP_OUTCOME_CANCELLED, 0);
+  g_assert_true (g_cancellable_is_cancelled (item_waiting->cancellable));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      GtaskSupTask *task = i == 0 ? first : i == 1 ? plain : i == 2 ? queued : item;
+
+      g_assert_true (_gtask_sup_core_decide (f->core, task, GTASK_SUP_OUTCOME_RESULT, NULL));
+      if (task_obs (task)->n_start > 0)
+        _gtask_sup_core_work_done (f->core, task);
+    }
+  iterate_until (f->ctx, obs_completed_cb, task_obs (item), TEST_WAIT_MS);
+  iterate_until (f->ctx, obs_completed_cb, task_obs (queued), TEST_WAIT_MS);
+  iterate_until (f->ctx, obs_completed_cb, task_obs (item_waiting), TEST_WAIT_MS);
+
+  _gtask_sup_group_unref (group);
+}
+
 /* -------------------------------------------------------------------------- */
 /* Deadlines                                                                  */
 /* -------------------------------------------------------------------------- */
@@ -1429,6 +1493,9 @@ main (int   argc,
   CORE_TEST_ADD ("/GtaskSup/Core/ends-at-outcome", test_ends_at_outcome,
                  "A kind flagged ENDS_AT_OUTCOME frees its slot when its outcome becomes "
                  "final, and never in work_done()");
+  CORE_TEST_ADD ("/GtaskSup/Core/cancellable-when", test_cancellable_when,
+                 "A task handed a cancellable gets it at start() in a group (a stream's "
+                 "items), and only when it runs otherwise: queued tasks do not pay for one");
   CORE_TEST_ADD ("/GtaskSup/Core/group", test_group,
                  "A group's limit holds within the core's: its tasks start in order, one "
                  "slot held until work_done(), a timeout counting from the slot, and the "
