@@ -113,8 +113,8 @@ append_slot (GtaskSupChildren *self,
   ensure_tree (self, self->slots->len + 1);
   g_ptr_array_add (self->slots, item);
 
-  /* tree[i] covers the slots (i - lowest_bit (i), i]: the new one and the
-   * ranges of the entries below it that fall inside. */
+  /* tree[i] counts the slots [i - lowest_bit (i), i - 1]: the new one,
+   * i - 1, and the ranges of the entries below it that fall inside. */
   i = self->slots->len;
   for (guint j = i - 1; j > i - lowest_bit (i); j -= lowest_bit (j))
     count += self->tree[j];
@@ -122,7 +122,10 @@ append_slot (GtaskSupChildren *self,
   self->n_live++;
 }
 
-static void
+/* Empties @slot; returns its item's reference, for the caller to drop
+ * once the model is consistent again (it may be the last one: then the
+ * task's finalization runs code of the application). */
+static gpointer
 drop_slot (GtaskSupChildren *self,
            guint             slot)
 {
@@ -135,7 +138,8 @@ drop_slot (GtaskSupChildren *self,
   remove_from_tree (self, slot);
   self->n_live--;
   self->n_holes++;
-  g_object_unref (item);
+
+  return item;
 }
 
 /* Squeezes the holes out: every item takes the next free slot, in order,
@@ -290,7 +294,7 @@ gtask_sup_children_remove (GtaskSupChildren *self,
   slot = *field - 1;
   if (slot >= self->first_unshown)
     {
-      drop_slot (self, slot);
+      g_object_unref (drop_slot (self, slot));
       return FALSE;
     }
 
@@ -321,7 +325,8 @@ compare_slots_descending (gconstpointer a,
  * ::items-changed, the last run first so that the positions of the others
  * hold while handlers read the model. */
 static void
-flush_removals (GtaskSupChildren *self)
+flush_removals (GtaskSupChildren *self,
+                GPtrArray        *dropped)
 {
   GArray *batch = self->removals;
   guint *slots = (guint *)(gpointer)batch->data;
@@ -332,8 +337,8 @@ flush_removals (GtaskSupChildren *self)
   if (n == 0)
     return;
 
-  /* Handlers, and the finalization of a task, may run code that removes
-   * more: those go to the next round. */
+  /* Handlers may run code (a nested main loop) that removes more: those
+   * go to the next round. */
   self->removals = self->batch;
   self->batch = batch;
 
@@ -361,7 +366,7 @@ flush_removals (GtaskSupChildren *self)
 
       for (;;)
         {
-          drop_slot (self, slots[i]);
+          g_ptr_array_add (dropped, drop_slot (self, slots[i]));
           i++;
           /* Removing a slot leaves the positions of the slots before it as
            * they were. */
@@ -383,16 +388,22 @@ flush_removals (GtaskSupChildren *self)
 void
 gtask_sup_children_flush (GtaskSupChildren *self)
 {
-  if (self->flushing)
+  g_autoptr(GPtrArray) dropped = NULL;
+
+  if (self->flushing || (self->removals->len == 0 && self->n_shown == self->n_live))
     return;
 
   self->flushing = TRUE;
+  /* The references of the rows hidden, dropped at the end: finalizing a
+   * task runs code of the application, which must find the model as its
+   * signals described it. */
+  dropped = g_ptr_array_new_with_free_func (g_object_unref);
 
   while (self->removals->len > 0 || self->n_shown != self->n_live)
     {
       guint position, added;
 
-      flush_removals (self);
+      flush_removals (self, dropped);
 
       /* Every live item is shown now: the shown ones that remain, and
        * after them the unshown ones. */

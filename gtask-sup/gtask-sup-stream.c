@@ -31,8 +31,8 @@
  * that bounded queue (**back-pressure**). The read-ahead items wait, ready,
  * for a slot: a worker that ends an item starts the next one itself, and
  * outcomes reach the owner context in batches. The items that take the
- * places of a batch are asked for once every item of the batch was
- * emitted, all in a row, so that the workers get a batch in turn.
+ * places of a batch are asked for once the stream heard of every item of
+ * the batch, all in a row, so that the workers get a batch in turn.
  *
  * Each finished item is an output, emitted with
  * [signal@GtaskSup.Stream::item]: in input order if

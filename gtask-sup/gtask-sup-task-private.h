@@ -18,12 +18,12 @@ typedef struct
   GDestroyNotify      destroy;
 } GtaskSupTaskResult;
 
-/* Fields that few tasks need (join_async() waiters, a place in the
- * children model, the first run of a restarted task, the name) live outside
- * the struct, in hash tables and qdata: a queued task is what a long queue
- * or stream holds many of. At 184 bytes the struct fills a 192-byte malloc
- * chunk (the last field takes what was padding); 4 more bytes would take
- * the next size class, 208. */
+/* Fields that few tasks need (join_async() waiters, the first run of a
+ * restarted task, the name) live outside the struct, in hash tables and
+ * qdata: a queued task is what a long queue or stream holds many of. At 184
+ * bytes the struct fills a 192-byte malloc chunk (children_slot, the last
+ * field, takes what was padding); 4 more bytes would take the next size
+ * class, 208. */
 struct _GtaskSupTask
 {
   GObject             parent_instance;

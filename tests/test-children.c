@@ -321,6 +321,89 @@ test_children_drain (void)
   view_clear (&view);
 }
 
+/* A row's item finalized by the flush that hides it (the model held its
+ * last reference) finds the model as its signals described it. */
+typedef struct
+{
+  GListModel *model;
+  GPtrArray  *rows;       /* no references: the model holds the last ones */
+  guint       n_checked;
+} Mirror;
+
+static void
+mirror_changed_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   Mirror     *mirror)
+{
+  g_ptr_array_remove_range (mirror->rows, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, position + i);
+
+      g_ptr_array_insert (mirror->rows, position + i, item);
+    }
+}
+
+static void
+check_model_on_destroy (gpointer data)
+{
+  Mirror *mirror = data;
+  guint n;
+
+  /* Finalized with the model: nothing to look at. */
+  if (mirror->model == NULL)
+    {
+      mirror->n_checked++;
+      return;
+    }
+
+  n = g_list_model_get_n_items (mirror->model);
+
+  g_assert_cmpuint (n, ==, mirror->rows->len);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (mirror->model, i);
+
+      g_assert_true (item == g_ptr_array_index (mirror->rows, i));
+    }
+  mirror->n_checked++;
+}
+
+static void
+test_children_finalize_in_flush (void)
+{
+  g_autoptr(GtaskSupChildren) children = children_new ();
+  Mirror mirror = { G_LIST_MODEL (children), g_ptr_array_new (), 0 };
+  GtaskSupTask *items[6];
+
+  g_signal_connect (children, "items-changed", G_CALLBACK (mirror_changed_cb), &mirror);
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      items[i] = gtask_sup_task_new_async (noop_async, &mirror, check_model_on_destroy);
+      gtask_sup_children_add (children, items[i]);
+    }
+  gtask_sup_children_flush (children);
+  g_assert_cmpuint (mirror.rows->len, ==, 6);
+
+  /* The model's references are the last ones now. Two runs. */
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    g_object_unref (items[i]);
+  gtask_sup_children_remove (children, items[1]);
+  gtask_sup_children_remove (children, items[2]);
+  gtask_sup_children_remove (children, items[4]);
+  gtask_sup_children_flush (children);
+  g_assert_cmpuint (mirror.n_checked, ==, 3);
+  g_assert_cmpuint (mirror.rows->len, ==, 3);
+
+  g_signal_handlers_disconnect_by_data (children, &mirror);
+  mirror.model = NULL;
+  g_clear_object (&children);
+  g_assert_cmpuint (mirror.n_checked, ==, 6);
+  g_ptr_array_unref (mirror.rows);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -337,6 +420,7 @@ main (int   argc,
   g_test_add_func ("/GtaskSup/Children/runs", test_children_runs);
   g_test_add_func ("/GtaskSup/Children/random", test_children_random);
   g_test_add_func ("/GtaskSup/Children/drain", test_children_drain);
+  g_test_add_func ("/GtaskSup/Children/finalize-in-flush", test_children_finalize_in_flush);
 
   ret = g_test_run ();
   g_rand_free (rng);
