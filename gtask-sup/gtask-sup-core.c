@@ -461,14 +461,17 @@ _gtask_sup_core_start (GtaskSupCore *core,
   /* The supervisor's share, until it emitted the outcome. */
   task->holders = 1;
 
-  /* A stream's item gets its cancellable here, on the owner thread, which
-   * also gives it back to the cache when the task is finalized: items come
-   * and go at a steady pace, so the same few cancellables serve them all
-   * from this thread, and none goes to a worker's CPU and back. At most
-   * the stream's read-ahead wait for a slot with one. Other tasks get it
-   * when they run: a long queue, or a burst of thousands, does not pay for
-   * it up front. */
-  if ((task->kind->flags & GTASK_SUP_KIND_TAKES_CANCELLABLE) != 0 && task->group != NULL)
+  /* An item of a group with a limit (a stream's), on a supervisor without
+   * one, gets its cancellable here, on the owner thread, which also gives
+   * it back to the cache when the task is finalized: items come and go at
+   * a steady pace, so the same few cancellables serve them all from this
+   * thread, and none goes to a worker's CPU and back. At most the group's
+   * limit plus the stream's read-ahead hold one. Other tasks get it when
+   * they run: a queue behind the supervisor's max-concurrency, or a burst
+   * of thousands, does not pay for it up front. (group->max is immutable;
+   * only this thread writes max_concurrency.) */
+  if ((task->kind->flags & GTASK_SUP_KIND_TAKES_CANCELLABLE) != 0 &&
+      task->group != NULL && task->group->max != 0 && core->max_concurrency == 0)
     _gtask_sup_core_ensure_cancellable (task);
 
   g_mutex_lock (&core->mutex);

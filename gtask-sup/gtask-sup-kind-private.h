@@ -74,9 +74,10 @@ typedef struct _GtaskSupTask GtaskSupTask;
  *
  * With GTASK_SUP_KIND_TAKES_CANCELLABLE, the work is handed the task's
  * cancellable (_gtask_sup_core_ensure_cancellable()) whenever it runs. The
- * engine then makes it in start() when the task will not wait long for a
- * slot: on the owner thread, which also drops it when the task is
- * finalized, so that it does not go to a worker's CPU and back.
+ * engine then makes it in _gtask_sup_core_start() for a stream's items,
+ * of which few wait for a slot: on the owner thread, which also drops it
+ * when the task is finalized, so that it does not go to a worker's CPU and
+ * back.
  */
 
 typedef enum

@@ -1150,18 +1150,29 @@ test_cancellable_when (CoreFixture   *f,
   g_autoptr(GtaskSupTask) item = test_task_new (f, &test_kind_takes_cancellable);
   g_autoptr(GtaskSupTask) item_waiting = test_task_new (f, &test_kind_takes_cancellable);
   g_autoptr(GtaskSupTask) plain = test_task_new (f, &test_kind);
+  g_autoptr(GtaskSupTask) item_limited = test_task_new (f, &test_kind_takes_cancellable);
 
   TEST_SUMMARY ();
 
-  /* Behind max-concurrency: no cancellable while queued. */
+  /* Behind max-concurrency: no cancellable while queued, even in a group. */
   _gtask_sup_core_set_max_concurrency (f->core, 2);
   start_child (f, first);
   start_child (f, plain);
   start_child (f, queued);
+  _gtask_sup_core_set_group (item_limited, group);
+  start_child (f, item_limited);
   g_assert_null (g_atomic_pointer_get (&first->cancellable));
   g_assert_null (g_atomic_pointer_get (&plain->cancellable));
   g_assert_null (g_atomic_pointer_get (&queued->cancellable));
+  g_assert_null (g_atomic_pointer_get (&item_limited->cancellable));
   g_assert_cmpint (g_atomic_int_get (&queued->state), ==, GTASK_SUP_TASK_STATE_QUEUED);
+  g_assert_cmpint (g_atomic_int_get (&item_limited->state), ==, GTASK_SUP_TASK_STATE_QUEUED);
+
+  /* Cancelled while queued: it never runs, and frees its group's place. */
+  g_assert_true (_gtask_sup_core_decide (f->core, item_limited, GTASK_SUP_OUTCOME_CANCELLED, NULL));
+  _gtask_sup_core_interrupt (item_limited, GTASK_SUP_OUTCOME_CANCELLED, 0);
+  iterate_until (f->ctx, obs_completed_cb, task_obs (item_limited), TEST_WAIT_MS);
+  g_assert_cmpint (task_obs (item_limited)->n_start, ==, 0);
 
   /* A group's items have one from start(), on the starting thread, even
    * while they wait for a slot of the group. */
@@ -1494,8 +1505,9 @@ main (int   argc,
                  "A kind flagged ENDS_AT_OUTCOME frees its slot when its outcome becomes "
                  "final, and never in work_done()");
   CORE_TEST_ADD ("/GtaskSup/Core/cancellable-when", test_cancellable_when,
-                 "A task handed a cancellable gets it at start() in a group (a stream's "
-                 "items), and only when it runs otherwise: queued tasks do not pay for one");
+                 "A task handed a cancellable gets it at start() in a group with a limit "
+                 "(a stream's items) on a supervisor without one, and only when it runs "
+                 "otherwise: queued tasks do not pay for one");
   CORE_TEST_ADD ("/GtaskSup/Core/group", test_group,
                  "A group's limit holds within the core's: its tasks start in order, one "
                  "slot held until work_done(), a timeout counting from the slot, and the "
