@@ -63,6 +63,9 @@ G_GNUC_INTERNAL
 GPid           _gtask_sup_spawn_get_pid      (GtaskSupSpawn          *self);
 G_GNUC_INTERNAL
 gboolean       _gtask_sup_spawn_is_reaped    (GtaskSupSpawn          *self);
+G_GNUC_INTERNAL
+gboolean       _gtask_sup_spawn_signal_group (GtaskSupSpawn          *self,
+                                              int                     signum);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GtaskSupSpawn, _gtask_sup_spawn_unref)
 

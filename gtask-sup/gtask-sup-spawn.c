@@ -46,7 +46,10 @@ struct _GtaskSupSpawn
   gpointer               data;
   GMainContext          *context;
 
-  /* Atomic: read from any thread. */
+  /* Set under @lock, which a kill of the group holds too (so that no kill
+   * sent after the reap can reach an id given out again); atomic, read
+   * from any thread. */
+  GMutex                 lock;
   int                    reaped;
 
   /* The thread that started it until it is watched, then the context's. */
@@ -74,6 +77,7 @@ spawn_clear (gpointer data)
   g_clear_pointer (&self->err.bytes, g_byte_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
+  g_mutex_clear (&self->lock);
 }
 
 GtaskSupSpawn *
@@ -101,6 +105,37 @@ gboolean
 _gtask_sup_spawn_is_reaped (GtaskSupSpawn *self)
 {
   return g_atomic_int_get (&self->reaped);
+}
+
+static void
+spawn_set_reaped (GtaskSupSpawn *self)
+{
+  g_mutex_lock (&self->lock);
+  g_atomic_int_set (&self->reaped, TRUE);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Sends @signum to the child's process group, unless the child was
+ * reaped: returns whether it did. Any thread. The check and the kill are
+ * one step against the reap (through the pidfd, the child is marked
+ * reaped while it is still a zombie holding its id). With GLib's child
+ * watch, which reaps before it tells us, a window of microseconds is left,
+ * as GSubprocess has. */
+gboolean
+_gtask_sup_spawn_signal_group (GtaskSupSpawn *self,
+                               int            signum)
+{
+  gboolean sent = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (!g_atomic_int_get (&self->reaped))
+    {
+      kill (-self->pid, signum);
+      sent = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return sent;
 }
 
 /* The error codes of g_spawn_*() for what exec() and the spawn itself
@@ -139,23 +174,30 @@ spawn_fail (GtaskSupSpawn *self,
   if (self->error == NULL)
     self->error = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (errsv),
                                        g_strerror (errsv));
-  if (!g_atomic_int_get (&self->reaped))
-    kill (-self->pid, SIGKILL);
+  _gtask_sup_spawn_signal_group (self, SIGKILL);
+}
+
+/* Stops watching @fd (if @source is set) and closes it (if open). */
+static void
+unwatch_and_close (GSource **source,
+                   int      *fd)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+  if (*fd >= 0)
+    {
+      g_close (*fd, NULL);
+      *fd = -1;
+    }
 }
 
 static void
 pipe_close (Pipe *pipe)
 {
-  if (pipe->source != NULL)
-    {
-      g_source_destroy (pipe->source);
-      g_clear_pointer (&pipe->source, g_source_unref);
-    }
-  if (pipe->fd >= 0)
-    {
-      g_close (pipe->fd, NULL);
-      pipe->fd = -1;
-    }
+  unwatch_and_close (&pipe->source, &pipe->fd);
 }
 
 /* Reads what @pipe has, a bounded amount at a time, into a buffer that
@@ -240,25 +282,19 @@ spawn_reaped (GtaskSupSpawn *self,
               int            wait_status)
 {
   self->wait_status = wait_status;
-  g_atomic_int_set (&self->reaped, TRUE);
+  /* Already, through the pidfd; by GLib's child watch, only now. */
+  if (!g_atomic_int_get (&self->reaped))
+    spawn_set_reaped (self);
 
-  if (self->reap_source != NULL)
-    {
-      g_source_destroy (self->reap_source);
-      g_clear_pointer (&self->reap_source, g_source_unref);
-    }
-  if (self->pidfd >= 0)
-    {
-      g_close (self->pidfd, NULL);
-      self->pidfd = -1;
-    }
+  unwatch_and_close (&self->reap_source, &self->pidfd);
 }
 
 /* Through the pidfd, once it is readable: reaps the child. Returns TRUE
  * once it was reaped. Whether it exited is asked first without reaping
- * it, so that @reaped is set while the zombie still holds its pid and
- * group id: a kill from another thread that saw @reaped unset cannot
- * reach an id given out again. */
+ * it, so that @reaped is set (under @lock) while the zombie still holds
+ * its pid and group id: a kill of _gtask_sup_spawn_signal_group(), which
+ * holds @lock, either comes before and reaches the zombie's group, or
+ * comes after and is not sent. */
 static gboolean
 spawn_try_reap (GtaskSupSpawn *self)
 {
@@ -275,7 +311,7 @@ spawn_try_reap (GtaskSupSpawn *self)
   if (r == 0 && info.si_pid == 0)
     return FALSE;
 
-  g_atomic_int_set (&self->reaped, TRUE);
+  spawn_set_reaped (self);
 
   do
     pid = waitpid (self->pid, &status, 0);
@@ -558,6 +594,7 @@ _gtask_sup_spawn_start (const char * const     *argv,
     }
 
   self = g_atomic_rc_box_new0 (GtaskSupSpawn);
+  g_mutex_init (&self->lock);
   self->pid = pid;
   self->done = done;
   self->data = data;

@@ -154,7 +154,12 @@ signal_group (ProcessGroup *group,
 {
   int pgid = g_atomic_int_get (&group->pgid);
 
-  if (pgid > 0 && group_has_member (group, pgid))
+  if (pgid <= 0)
+    return;
+  /* Our child, not reaped: checked and signalled in one step. */
+  if (group->spawn != NULL && _gtask_sup_spawn_signal_group (group->spawn, signum))
+    return;
+  if (group_has_member (group, pgid))
     kill (-pgid, signum);
 }
 

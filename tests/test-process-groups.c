@@ -28,6 +28,7 @@
 
 /* GTASK_SUP_SILENCED_KILL_MS: the grace of a silenced task whose own
  * shutdown-timeout is -1. */
+#include "gtask-sup-spawn-private.h"
 #include "gtask-sup-task-private.h"
 
 #include "test-fixture.h"
@@ -615,11 +616,73 @@ test_lingering_supervisor (Fixture       *f,
   test_tmpdir_remove (dir);
 }
 
+/* The posix_spawn() room signals its child's group only until it reaped
+ * the child: the check and the kill are one step against the reap. */
+typedef struct
+{
+  gboolean done;
+  int      wait_status;
+} SpawnEnd;
+
+static void
+spawn_end_cb (GBytes       *out,
+              GBytes       *err,
+              int           wait_status,
+              const GError *error,
+              gpointer      data)
+{
+  SpawnEnd *end = data;
+
+  g_assert_no_error (error);
+  end->wait_status = wait_status;
+  end->done = TRUE;
+}
+
+static gboolean
+spawn_ended_cb (gpointer data)
+{
+  return ((SpawnEnd *)data)->done;
+}
+
+static void
+test_spawn_signal_until_reaped (void)
+{
+  const char *argv[] = { "sleep", "30", NULL };
+  g_autoptr(GMainContext) ctx = NULL;
+  g_autoptr(GtaskSupSpawn) spawn = NULL;
+  g_autoptr(GError) error = NULL;
+  SpawnEnd end = { FALSE, 0 };
+
+  if (!_gtask_sup_spawn_is_supported (G_SUBPROCESS_FLAGS_NONE))
+    {
+      g_test_skip ("posix_spawn() mode not supported here");
+      return;
+    }
+
+  ctx = g_main_context_new ();
+  spawn = _gtask_sup_spawn_start (argv, G_SUBPROCESS_FLAGS_NONE, spawn_end_cb, &end, &error);
+  g_assert_no_error (error);
+  _gtask_sup_spawn_watch (spawn, ctx);
+
+  g_assert_false (_gtask_sup_spawn_is_reaped (spawn));
+  g_assert_true (_gtask_sup_spawn_signal_group (spawn, SIGTERM));
+  iterate_until (ctx, spawn_ended_cb, &end, TEST_WAIT_MS);
+
+  g_assert_true (_gtask_sup_spawn_is_reaped (spawn));
+  g_assert_true (WIFSIGNALED (end.wait_status));
+  g_assert_cmpint (WTERMSIG (end.wait_status), ==, SIGTERM);
+  /* Reaped: its id may be someone else's now; nothing is sent. */
+  g_assert_false (_gtask_sup_spawn_signal_group (spawn, SIGTERM));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/GtaskSup/ProcessGroup/spawn-signal-until-reaped",
+                   test_spawn_signal_until_reaped);
 
   TEST_ADD ("/GtaskSup/ProcessGroup/empty-after-reap", test_empty_after_reap,
             "Once a cancelled child is reaped, nothing of its process group is left alive "
