@@ -551,12 +551,16 @@ static gboolean spawn_subprocess_cb (gpointer data);
 static gboolean
 spawn_wait (GtaskSupSpawn *spawn)
 {
+  static gsize max_waiters;  /* the number of processors, asked once */
   gboolean ended = FALSE;
 
   if (g_private_get (&spawn_chain) == NULL)
     return FALSE;
 
-  if (g_atomic_int_add (&n_spawn_waiters, 1) < (int) g_get_num_processors ())
+  if (g_once_init_enter (&max_waiters))
+    g_once_init_leave (&max_waiters, MAX (1, g_get_num_processors ()));
+
+  if (g_atomic_int_add (&n_spawn_waiters, 1) < (int) max_waiters)
     ended = _gtask_sup_spawn_wait (spawn, SPAWN_WAIT_MS);
   g_atomic_int_add (&n_spawn_waiters, -1);
 
@@ -957,6 +961,10 @@ gtask_sup_task_dup_subprocess (GtaskSupTask *self)
  * either [enum@GtaskSup.SpawnMode]. It is also the id of the program's
  * process group. Safe to call from any thread.
  *
+ * The program may end, and be reaped, as soon as this returns: its id may
+ * then be given to another process. To stop the program, cancel the task
+ * rather than signal the id.
+ *
  * Returns: (transfer full) (nullable): the process id, or %NULL if the
  *   program was not spawned (yet), if it already exited and was reaped, or
  *   if @self is not a subprocess task
@@ -995,7 +1003,9 @@ gtask_sup_task_dup_identifier (GtaskSupTask *self)
  * Gets how the task starts its program; see
  * [method@GtaskSup.Task.set_spawn_mode]. Any thread may call it.
  *
- * Returns: the spawn mode, %GTASK_SUP_SPAWN_MODE_SUBPROCESS unless set
+ * Returns: the spawn mode asked for, %GTASK_SUP_SPAWN_MODE_SUBPROCESS
+ *   unless set (see [enum@GtaskSup.SpawnMode] for when GSubprocess is
+ *   used all the same)
  *
  * Since: 1.0
  */

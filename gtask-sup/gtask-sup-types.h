@@ -156,6 +156,10 @@ typedef enum
  *   program crashes or exits while the child runs. A file without `#!`
  *   that the system cannot execute is still run with `/bin/sh`, through
  *   [class@Gio.Subprocess] as in the other mode (with what it gives).
+ *   Where the C library cannot close the child's other descriptors
+ *   (without posix_spawn_file_actions_addclosefrom_np(), glibc before
+ *   2.34), a task without %G_SUBPROCESS_FLAGS_INHERIT_FDS starts with
+ *   [class@Gio.Subprocess] too.
  *
  * How a subprocess task starts its program, set with
  * [method@GtaskSup.Task.set_spawn_mode]. Both run it in a process group of
