@@ -27,11 +27,22 @@
 /* Jobs alive, for the self-test's check that nothing is left. */
 static int n_live_jobs;
 
+/* A job's last reference may go on a thread of the library once its
+ * window (the owner) is gone: count atomically, and wake the main
+ * context, which waits for the count to reach 0. */
 static void
 job_gone (gpointer  data,
           GObject  *where_the_object_was)
 {
-  n_live_jobs--;
+  if (g_atomic_int_dec_and_test (&n_live_jobs))
+    g_main_context_wakeup (NULL);
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 typedef struct
@@ -106,7 +117,7 @@ app_start (App          *app,
 
   gtask_sup_task_set_name (task, name);
   gtask_sup_task_set_timeout (task, 60000);
-  n_live_jobs++;
+  g_atomic_int_inc (&n_live_jobs);
   g_object_weak_ref (G_OBJECT (task), job_gone, NULL);
   if (!gtask_sup_supervisor_start (app->supervisor, task, &error))
     gtk_label_set_text (app->status, error->message);
@@ -482,13 +493,16 @@ main (int   argc,
              "no outcome after the window closed");
       g_clear_object (&app.cancelled);
       /* The window, its supervisor and every job are gone. */
-      for (int i = 0; i < 200 && n_live_jobs > 0; i++)
-        {
-          while (g_main_context_iteration (NULL, FALSE))
-            ;
-          g_usleep (10 * G_TIME_SPAN_MILLISECOND);
-        }
-      check (&app, n_live_jobs == 0, "no job is left alive");
+      {
+        gboolean late = FALSE;
+        guint guard = g_timeout_add_seconds (5, set_flag_cb, &late);
+
+        while (g_atomic_int_get (&n_live_jobs) > 0 && !late)
+          g_main_context_iteration (NULL, TRUE);
+        if (!late)
+          g_source_remove (guard);
+      }
+      check (&app, g_atomic_int_get (&n_live_jobs) == 0, "no job is left alive");
       g_print ("self-test: %s (%u started, %u succeeded, %u failed)\n",
                app.exit_status == 0 ? "ok" : "FAILED", app.n_started, app.n_succeeded,
                app.n_failed);
